@@ -17,8 +17,7 @@ public sealed class DataDecoder
 
     private long? _discardAfter;
     private Position _position;
-    private HeaderScan _headerScan;
-    private int _headerNameMatched;
+    private readonly HeaderScanner _headers = new();
 
     /// <summary>Creates a decoder for one message.</summary>
     /// <param name="discardAfter">See <see cref="DiscardAfter"/>.</param>
@@ -49,16 +48,6 @@ public sealed class DataDecoder
         Complete,
     }
 
-    // Progress of recognising a "Received:" field name at the start of an output line.
-    private enum HeaderScan
-    {
-        LineStart,
-        LineStartCr,
-        Name,
-        AfterName,
-        RestOfLine,
-    }
-
     /// <summary>
     /// When set, output stops once this many octets have been written; the rest of the message is still
     /// consumed to the end of data and counted, so an over-size message can be refused without storing it.
@@ -82,10 +71,10 @@ public sealed class DataDecoder
     public long ContentLength { get; private set; }
 
     /// <summary>Number of header fields named Received (any case) in the header section.</summary>
-    public int ReceivedHeaderCount { get; private set; }
+    public int ReceivedHeaderCount => _headers.ReceivedHeaderCount;
 
     /// <summary>Whether the decoded content is still in the header section (before the first empty line).</summary>
-    public bool InHeaders { get; private set; }
+    public bool InHeaders => _headers.InHeaders;
 
     /// <summary>Whether content beyond <see cref="DiscardAfter"/> was dropped.</summary>
     public bool Truncated => _discardAfter is { } limit && ContentLength > limit;
@@ -97,11 +86,8 @@ public sealed class DataDecoder
     public void Reset()
     {
         _position = Position.LineStartAfterCrlf;
-        _headerScan = HeaderScan.LineStart;
-        _headerNameMatched = 0;
+        _headers.Reset();
         ContentLength = 0;
-        ReceivedHeaderCount = 0;
-        InHeaders = true;
     }
 
     /// <summary>
@@ -248,9 +234,9 @@ public sealed class DataDecoder
             return;
         }
 
-        if (InHeaders)
+        if (_headers.InHeaders)
         {
-            ScanHeaders(content);
+            _headers.Scan(content);
         }
 
         long room = _discardAfter is { } limit ? limit - ContentLength : long.MaxValue;
@@ -264,92 +250,5 @@ public sealed class DataDecoder
         }
 
         ContentLength += content.Length;
-    }
-
-    /// <summary>
-    /// Follows the decoded header section to count Received fields and find its end. Only the first
-    /// bytes of each line are looked at; the rest of a line is skipped with a vectorised search.
-    /// </summary>
-    private void ScanHeaders(ReadOnlySpan<byte> content)
-    {
-        ReadOnlySpan<byte> received = "received"u8;
-        int i = 0;
-        while (i < content.Length && InHeaders)
-        {
-            byte b = content[i];
-            switch (_headerScan)
-            {
-                case HeaderScan.LineStart:
-                    if (b == Lf)
-                    {
-                        InHeaders = false;
-                        break;
-                    }
-
-                    // OR 0x20 folds only 'R' onto 'r'; a blank (continuation line) or anything else ends the match.
-                    _headerScan = b == Cr ? HeaderScan.LineStartCr
-                        : (b | 0x20) == 'r' ? HeaderScan.Name
-                        : HeaderScan.RestOfLine;
-                    _headerNameMatched = 1;
-                    i++;
-                    break;
-
-                case HeaderScan.LineStartCr:
-                    if (b == Lf)
-                    {
-                        InHeaders = false;
-                    }
-                    else
-                    {
-                        _headerScan = HeaderScan.RestOfLine;
-                    }
-
-                    break;
-
-                case HeaderScan.Name:
-                    if ((b | 0x20) != received[_headerNameMatched])
-                    {
-                        _headerScan = HeaderScan.RestOfLine;
-                        break;
-                    }
-
-                    i++;
-                    if (++_headerNameMatched == received.Length)
-                    {
-                        _headerScan = HeaderScan.AfterName;
-                    }
-
-                    break;
-
-                case HeaderScan.AfterName:
-                    if (b == ':')
-                    {
-                        ReceivedHeaderCount++;
-                        _headerScan = HeaderScan.RestOfLine;
-                        i++;
-                    }
-                    else if (b is (byte)' ' or (byte)'\t')
-                    {
-                        i++;
-                    }
-                    else
-                    {
-                        _headerScan = HeaderScan.RestOfLine;
-                    }
-
-                    break;
-
-                case HeaderScan.RestOfLine:
-                    int lineEnd = content[i..].IndexOf(Lf);
-                    if (lineEnd < 0)
-                    {
-                        return;
-                    }
-
-                    i += lineEnd + 1;
-                    _headerScan = HeaderScan.LineStart;
-                    break;
-            }
-        }
     }
 }

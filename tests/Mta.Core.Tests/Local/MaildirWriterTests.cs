@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mta.Core.Local;
 using Xunit;
+using Mta.Core.Tests.Support;
 
 namespace Mta.Core.Tests.Local;
 

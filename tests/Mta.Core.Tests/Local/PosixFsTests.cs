@@ -1,5 +1,6 @@
 using Mta.Core.IO;
 using Xunit;
+using Mta.Core.Tests.Support;
 
 namespace Mta.Core.Tests.Local;
 

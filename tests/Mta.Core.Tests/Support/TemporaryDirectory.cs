@@ -1,11 +1,11 @@
-namespace Mta.Core.Tests.Local;
+namespace Mta.Core.Tests.Support;
 
 /// <summary>A fresh folder under the system temp folder, removed with everything in it on dispose.</summary>
 internal sealed class TemporaryDirectory : IDisposable
 {
     public TemporaryDirectory()
     {
-        Path = Directory.CreateTempSubdirectory("mta-local-").FullName;
+        Path = Directory.CreateTempSubdirectory("mta-test-").FullName;
     }
 
     public string Path { get; }

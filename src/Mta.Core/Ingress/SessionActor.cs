@@ -1,0 +1,374 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using Mta.Core.Configuration;
+using Mta.Core.Queue;
+using Mta.Core.Spool;
+using Mta.Protocol;
+using static Mta.Core.Ingress.SessionProtocol;
+
+namespace Mta.Core.Ingress;
+
+/// <summary>What every session of a node shares.</summary>
+public sealed record SessionContext(MtaSettings Settings, SpoolStore Spool, QueueIdGenerator QueueIds, TimeProvider Clock);
+
+/// <summary>
+/// One SMTP session: its state (greeting, transaction, recipients, error count) and every
+/// decision (what to answer, who may relay, whether a message is accepted). The I/O pump
+/// (<see cref="SmtpConnection"/>) tells it what arrived and does what it says; this actor never
+/// blocks and message bodies never pass through it.
+/// </summary>
+public sealed class SessionActor : ReceiveActor
+{
+    private readonly SmtpConnection _connection;
+    private readonly SessionContext _context;
+    private readonly MtaSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly bool _clientInMynetworks;
+    private readonly string _clientAddress;
+    private readonly List<EnvelopeRecipient> _recipients = new();
+    private SmtpState _state = SmtpState.Connected;
+    private string _helo = string.Empty;
+    private bool _esmtp;
+    private MailFromArguments? _mail;
+    private string? _queueId;
+    private int _errors;
+    private bool _bdatStarted;
+    private SmtpReply? _bdatFailure;
+    private int _messages;
+
+    /// <summary>Creates the session for an accepted connection.</summary>
+    public SessionActor(SmtpConnection connection, SessionContext context)
+    {
+        _connection = connection;
+        _context = context;
+        _settings = context.Settings;
+        var address = connection.RemoteEndPoint.Address;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        _clientAddress = address.ToString();
+        _clientInMynetworks = _settings.MyNetworks.Contains(address);
+
+        Receive<Started>(_ =>
+        {
+            _log.Debug("connect from unknown[{0}]", _clientAddress);
+            Respond(Replies.Greeting(_settings.MyHostname));
+        });
+        Receive<CommandReceived>(OnCommand);
+        Receive<LineTooLong>(_ => Reject(Replies.LineTooLong));
+        Receive<ContentReceived>(OnContent);
+        Receive<QueueProtocol.Enqueued>(OnEnqueued);
+        Receive<QueueProtocol.EnqueueFailed>(failed =>
+        {
+            _log.Warning("{0}: not queued: {1}", failed.QueueId, failed.Reason);
+            ResetTransaction();
+            Respond(Replies.LocalErrorInProcessing);
+        });
+        Receive<Closed>(closed =>
+        {
+            _log.Debug("disconnect from unknown[{0}] messages={1} ({2})", _clientAddress, _messages, closed.Reason);
+            Context.Stop(Self);
+        });
+    }
+
+    private void OnCommand(CommandReceived received)
+    {
+        var command = received.Command;
+        if (_errors >= _settings.Smtpd.HardErrorLimit)
+        {
+            _log.Info("too many errors after {0} from unknown[{1}]", command.Verb, _clientAddress);
+            _connection.Instruct(Instruction.CloseWith(Replies.TooManyErrors(_settings.MyHostname)));
+            return;
+        }
+        if (command.Error is not null)
+        {
+            Reject(command.Error);
+            return;
+        }
+        // A BDAT chunk follows its command whatever the answer, so it is read even when refused.
+        if (command.Verb == SmtpVerb.Bdat)
+        {
+            OnBdat(command);
+            return;
+        }
+        var rule = SmtpCommandTable.Lookup(_state, command.Verb);
+        if (!rule.Allowed)
+        {
+            Reject(rule.Rejection ?? Replies.BadSequence);
+            return;
+        }
+        switch (command.Verb)
+        {
+            case SmtpVerb.Ehlo:
+            case SmtpVerb.Helo:
+                OnHelo(command, received.MoreInputBuffered);
+                break;
+            case SmtpVerb.Mail:
+                OnMail(command);
+                break;
+            case SmtpVerb.Rcpt:
+                OnRcpt(command);
+                break;
+            case SmtpVerb.Data:
+                OnData(received.MoreInputBuffered);
+                break;
+            case SmtpVerb.Rset:
+                ResetTransaction();
+                Respond(Replies.Ok);
+                break;
+            case SmtpVerb.Noop:
+                Respond(Replies.Ok);
+                break;
+            case SmtpVerb.Help:
+                Respond(Replies.Help);
+                break;
+            case SmtpVerb.Vrfy:
+                Respond(command.Argument.Length == 0 ? SmtpReply.Create(501, "5.5.4", "Syntax: VRFY address") : Replies.VrfyCannot);
+                break;
+            case SmtpVerb.Quit:
+                _connection.Instruct(Instruction.CloseWith(Replies.Bye));
+                break;
+            default:
+                // EXPN, AUTH and STARTTLS are not offered by this server.
+                Reject(Replies.NotImplemented);
+                break;
+        }
+    }
+
+    private void OnHelo(SmtpCommand command, bool moreInput)
+    {
+        if (!SmtpArguments.TryParseHelo(command.Argument, out var domain, out var error))
+        {
+            Reject(error);
+            return;
+        }
+        if (command.Verb == SmtpVerb.Ehlo && moreInput)
+        {
+            ProtocolViolation("EHLO");
+            return;
+        }
+        ResetTransaction();
+        _helo = domain;
+        _esmtp = command.Verb == SmtpVerb.Ehlo;
+        _state = SmtpState.Greeted;
+        Respond(_esmtp
+            ? Replies.Ehlo(_settings.MyHostname, domain, EhloExtensions(_settings))
+            : SmtpReply.Create(250, null, _settings.MyHostname));
+    }
+
+    private static IReadOnlyList<string> EhloExtensions(MtaSettings settings) =>
+    [
+        "PIPELINING",
+        $"SIZE {settings.Smtpd.MessageSizeLimit}",
+        "ENHANCEDSTATUSCODES",
+        "8BITMIME",
+        "SMTPUTF8",
+        "CHUNKING",
+    ];
+
+    private void OnMail(SmtpCommand command)
+    {
+        if (!SmtpArguments.TryParseMailFrom(command.Argument, out var mail, out var error))
+        {
+            Reject(error);
+            return;
+        }
+        if (mail.Size is { } size && size > _settings.Smtpd.MessageSizeLimit)
+        {
+            Reject(SmtpReply.Create(552, "5.3.4", "Message size exceeds fixed limit"));
+            return;
+        }
+        if (_context.Spool.AvailableFreeSpace < _settings.Spool.MinFreeSpace + (mail.Size ?? 0))
+        {
+            _log.Warning("Not enough free space in {0} for new mail; MAIL refused with 452", _settings.DataDir);
+            Reject(Replies.InsufficientStorage);
+            return;
+        }
+        if (mail.ReversePath is { IsUtf8: true } && !mail.SmtpUtf8)
+        {
+            Reject(Replies.Utf8NotEnabled);
+            return;
+        }
+        _mail = mail;
+        _state = SmtpState.Mail;
+        Respond(Replies.SenderOk);
+    }
+
+    private void OnRcpt(SmtpCommand command)
+    {
+        if (!SmtpArguments.TryParseRcptTo(command.Argument, out var rcpt, out var error))
+        {
+            Reject(error);
+            return;
+        }
+        if (_recipients.Count >= _settings.Smtpd.RecipientLimit)
+        {
+            Respond(Replies.TooManyRecipients);
+            return;
+        }
+        var mailbox = rcpt.Recipient;
+        if (mailbox.IsUtf8 && !_mail!.SmtpUtf8)
+        {
+            Reject(Replies.Utf8NotEnabled);
+            return;
+        }
+        var domain = mailbox.Domain.Length == 0 ? DefaultLocalDomain : mailbox.Domain;
+        var address = mailbox.Domain.Length == 0 ? $"{mailbox.LocalPart}@{domain}" : mailbox.ToString();
+        var isLocal = _settings.IsLocalDomain(domain);
+        // RFC 5321 4.5.1: Postmaster of a local domain is always accepted.
+        if (!(isLocal && mailbox.IsPostmaster))
+        {
+            var context = new RelayContext(_clientInMynetworks, isLocal || _settings.RelayDomains.Matches(domain), address);
+            if (RelayPolicy.Evaluate(_settings.Smtpd.RecipientRestrictions, context) is { } denied)
+            {
+                _log.Info("reject: RCPT from unknown[{0}]: {1}; from=<{2}> to=<{3}>", _clientAddress, denied.Lines[0], _mail!.ReversePath?.ToString() ?? string.Empty, address);
+                Reject(denied);
+                return;
+            }
+            if (isLocal && _settings.LocalRecipients is { } table && !table.Contains(mailbox.LocalPart, domain))
+            {
+                Reject(Replies.UnknownLocalUser(address));
+                return;
+            }
+        }
+        _recipients.Add(new EnvelopeRecipient(address, rcpt.Notify, rcpt.OriginalRecipient));
+        _state = SmtpState.Rcpt;
+        Respond(Replies.RecipientOk);
+    }
+
+    private string DefaultLocalDomain => _settings.MyDestination.Count > 0 ? _settings.MyDestination[0] : _settings.MyHostname;
+
+    private void OnData(bool moreInput)
+    {
+        if (moreInput)
+        {
+            ProtocolViolation("DATA");
+            return;
+        }
+        _connection.Instruct(new Instruction(Replies.StartMailInput, Step.ReadData)
+        {
+            Prefix = BeginMessage(),
+            Limit = _settings.Smtpd.MessageSizeLimit,
+        });
+        _lastChunk = true;
+    }
+
+    private void OnBdat(SmtpCommand command)
+    {
+        if (!SmtpArguments.TryParseBdat(command.Argument, out var size, out var last, out var error))
+        {
+            Reject(error);
+            return;
+        }
+        var failure = _bdatFailure;
+        if (failure is null && _state != SmtpState.Rcpt)
+            failure = SmtpCommandTable.Lookup(_state, SmtpVerb.Bdat).Rejection ?? Replies.BadSequence;
+        if (failure is not null)
+        {
+            _bdatFailure = last ? null : failure;
+            _pendingChunkReply = failure;
+            _connection.Instruct(new Instruction(null, Step.ReadChunk) { ChunkSize = size, LastChunk = last, Discard = true });
+            return;
+        }
+        _connection.Instruct(new Instruction(null, Step.ReadChunk)
+        {
+            Prefix = _bdatStarted ? null : BeginMessage(),
+            ChunkSize = size,
+            LastChunk = last,
+            Limit = _settings.Smtpd.MessageSizeLimit,
+        });
+        _bdatStarted = true;
+        _lastChunk = last;
+    }
+
+    private SmtpReply? _pendingChunkReply;
+    private bool _lastChunk;
+
+    private byte[] BeginMessage()
+    {
+        _queueId = _context.QueueIds.Next();
+        var header = ReceivedHeader.Build(
+            _helo.Length == 0 ? _clientAddress : _helo, "unknown", _clientAddress, [],
+            _settings.MyHostname, ReceivedHeader.Protocol(_esmtp, tls: false, _mail!.SmtpUtf8),
+            _queueId, _recipients.Count == 1 ? _recipients[0].Address : null, _context.Clock.GetUtcNow());
+        return Encoding.UTF8.GetBytes(header);
+    }
+
+    private void OnContent(ContentReceived content)
+    {
+        if (_pendingChunkReply is { } refused)
+        {
+            _pendingChunkReply = null;
+            Reject(refused);
+            return;
+        }
+        if (content.WriteError is not null)
+        {
+            _log.Error("{0}: spool write failed: {1}", _queueId ?? "-", content.WriteError);
+            FailTransaction(Replies.LocalErrorInProcessing);
+            return;
+        }
+        if (content.TooBig)
+        {
+            FailTransaction(Replies.MessageTooBig);
+            return;
+        }
+        if (content.Body is null)
+        {
+            Respond(Replies.BdatChunkOk(content.ChunkSize));
+            return;
+        }
+        // Our own Received header counts as a hop too.
+        if (content.ReceivedHeaders + 1 > _settings.HopcountLimit)
+        {
+            _log.Info("{0}: reject: too many hops ({1} Received headers) from unknown[{2}]", _queueId!, content.ReceivedHeaders, _clientAddress);
+            FailTransaction(Replies.TooManyHops);
+            return;
+        }
+        var mail = _mail!;
+        var envelope = new MessageEnvelope(
+            _queueId!, mail.ReversePath?.ToString() ?? string.Empty, _context.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            content.Body, _recipients.ToArray(), mail.Body, mail.SmtpUtf8, mail.Ret, mail.EnvId, _clientAddress, _helo);
+        _connection.Instruct(new Instruction(null, Step.Submit) { Envelope = envelope });
+    }
+
+    private void FailTransaction(SmtpReply reply)
+    {
+        // A failed BDAT transaction keeps refusing its remaining chunks until LAST or RSET.
+        var chunksFollow = _bdatStarted && !_lastChunk;
+        ResetTransaction();
+        if (chunksFollow) _bdatFailure = reply;
+        Reject(reply);
+    }
+
+    private void OnEnqueued(QueueProtocol.Enqueued enqueued)
+    {
+        _messages++;
+        _log.Info("{0}: client=unknown[{1}]", enqueued.QueueId, _clientAddress);
+        ResetTransaction();
+        Respond(Replies.Queued(enqueued.QueueId));
+    }
+
+    private void ProtocolViolation(string after)
+    {
+        _log.Info("improper command pipelining after {0} from unknown[{1}]", after, _clientAddress);
+        _connection.Instruct(Instruction.CloseWith(Replies.PipeliningViolation));
+    }
+
+    private void ResetTransaction()
+    {
+        _mail = null;
+        _recipients.Clear();
+        _queueId = null;
+        _bdatStarted = false;
+        _bdatFailure = null;
+        if (_state is SmtpState.Mail or SmtpState.Rcpt) _state = SmtpState.Greeted;
+    }
+
+    private void Respond(SmtpReply reply) => _connection.Instruct(Instruction.Respond(reply));
+
+    private void Reject(SmtpReply reply)
+    {
+        _errors++;
+        Respond(reply);
+    }
+}

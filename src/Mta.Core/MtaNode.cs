@@ -1,0 +1,127 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Pattern;
+using Akka.Persistence.Sql;
+using Akka.Streams;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Mta.Core.Configuration;
+using Mta.Core.Ingress;
+using Mta.Core.Local;
+using Mta.Core.Queue;
+using Mta.Core.Routing;
+using Mta.Core.Spool;
+
+namespace Mta.Core;
+
+/// <summary>
+/// One MTA node wired together on an actor system: spool, queue, group commit, delivery agents
+/// and the SMTP listener. The executable composes it through Akka.Hosting; tests start it on
+/// their own actor system.
+/// </summary>
+public sealed class MtaNode
+{
+    private readonly SmtpListener _listener;
+    private readonly GroupCommitter _committer;
+    private readonly MtaSettings _settings;
+
+    private MtaNode(MtaSettings settings, SpoolStore spool, IActorRef queue, GroupCommitter committer, SmtpListener listener)
+    {
+        _settings = settings;
+        Spool = spool;
+        Queue = queue;
+        _committer = committer;
+        _listener = listener;
+    }
+
+    /// <summary>The spool.</summary>
+    public SpoolStore Spool { get; }
+
+    /// <summary>The queue actor (behind its backoff supervisor).</summary>
+    public IActorRef Queue { get; }
+
+    /// <summary>The SMTP addresses bound.</summary>
+    public IReadOnlyList<IPEndPoint> SmtpEndpoints => _listener.Endpoints;
+
+    /// <summary>
+    /// Akka configuration the node needs on its actor system: the queue journal and snapshot
+    /// store on SQLite in the data folder, and the queue's serializer.
+    /// </summary>
+    public static Config AkkaConfig(string dataDir)
+    {
+        var database = Path.Combine(dataDir, "queue.db");
+        var connection = new SqliteConnectionStringBuilder { DataSource = database, Pooling = true }.ConnectionString;
+        var quoted = "\"" + connection.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        return ConfigurationFactory.ParseString($$"""
+            akka.actor {
+              serializers.mta-queue = "Mta.Core.Queue.QueueSerializer, Mta.Core"
+              serialization-bindings {
+                "Mta.Core.Queue.IQueueEvent, Mta.Core" = mta-queue
+                "Mta.Core.Queue.QueueSnapshot, Mta.Core" = mta-queue
+              }
+            }
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  connection-string = {{quoted}}
+                  provider-name = "SQLite.MS"
+                  auto-initialize = on
+                  parallelism = 1
+                  batch-size = 500
+                  db-round-trip-max-batch-size = 1000
+                  tag-write-mode = Csv
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  connection-string = {{quoted}}
+                  provider-name = "SQLite.MS"
+                  auto-initialize = on
+                }
+              }
+            }
+            """).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>Creates the data folder and the queue database in WAL mode (synchronous=FULL: each commit is on disk).</summary>
+    public static void PrepareDataDirectory(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "queue.db") }.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Starts every part of the node. The actor system must have been created with <see cref="AkkaConfig"/>.</summary>
+    public static MtaNode Start(ActorSystem system, MtaSettings settings, ILoggerFactory loggerFactory, TimeProvider clock)
+    {
+        PrepareDataDirectory(settings.DataDir);
+        var spool = new SpoolStore(Path.Combine(settings.DataDir, "spool"), settings.Spool.SegmentSize, loggerFactory.CreateLogger<SpoolStore>());
+        var maildir = new MaildirWriter(settings.DataDir, settings.MyHostname, loggerFactory.CreateLogger<MaildirWriter>());
+        var local = system.ActorOf(LocalDeliveryActor.Props(maildir, spool, settings.Queue.LocalDeliveryConcurrency), "local");
+        var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, remote: null), "router");
+        // Journal failures stop the queue actor; it comes back with backoff and recovers from the journal.
+        var queue = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
+            QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router),
+            "queue", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "queue-supervisor");
+        var committer = new GroupCommitter(system.Materializer(), spool, queue, settings.Spool.CommitBatchLimit, capacity: 4096);
+        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, new QueueIdGenerator(clock), clock)), "smtpd");
+        var options = new ConnectionOptions(settings.MyHostname, settings.Smtpd.Timeout, settings.Smtpd.PerRequestDeadline,
+            settings.Smtpd.MinDataRate, settings.Smtpd.GreetPause, spool, committer.Writer, clock);
+        var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);
+        return new MtaNode(settings, spool, queue, committer, listener);
+    }
+
+    /// <summary>Graceful stop: sessions finish what they are receiving (up to the shutdown timeout), then the commit stream drains.</summary>
+    public async Task StopAsync()
+    {
+        await _listener.StopAsync(_settings.ShutdownTimeout).ConfigureAwait(false);
+        _committer.Complete();
+        await Task.WhenAny(_committer.Completion, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+    }
+}

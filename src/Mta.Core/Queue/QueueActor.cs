@@ -1,0 +1,319 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Mta.Core.Configuration;
+using Mta.Core.Spool;
+using static Mta.Core.Queue.QueueProtocol;
+
+namespace Mta.Core.Queue;
+
+/// <summary>
+/// The only writer of queue state. Journals what happens to each message (queued, then per
+/// recipient delivered, deferred or bounced), hands recipients to the delivery agent, retries
+/// deferred ones when due and answers the sessions whose messages it queued. Journal writes are
+/// asynchronous and batched by Akka.Persistence: every event persisted while a write is in
+/// flight goes into the next write, so one journal commit covers many messages.
+/// </summary>
+public sealed class QueueActor : ReceivePersistentActor, IWithTimers
+{
+    /// <summary>The journal's persistence id for a node's queue.</summary>
+    public const string DefaultPersistenceId = "mta-queue";
+
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    private readonly SpoolStore _spool;
+    private readonly QueueSettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly IActorRef _delivery;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, QueueEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EnqueueRequest> _pendingCommits = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<(string QueueId, int Index), long> _due = new();
+    private readonly Queue<string> _waiting = new();
+    private int _active;
+    private int _eventsSinceSnapshot;
+    private bool _snapshotInProgress;
+
+    /// <summary>Creates the queue actor.</summary>
+    public QueueActor(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery)
+    {
+        PersistenceId = persistenceId;
+        _spool = spool;
+        _settings = settings;
+        _clock = clock;
+        _delivery = delivery;
+
+        Recover<SnapshotOffer>(offer => LoadSnapshot((QueueSnapshot)offer.Snapshot));
+        Recover<IQueueEvent>(e => Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<CommitBatch>(OnCommitBatch);
+        Command<CommitFailed>(OnCommitFailed);
+        Command<DeliveryOutcome>(OnDeliveryOutcome);
+        Command<RetryTick>(_ => DispatchDue());
+        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
+        Command<SaveSnapshotFailure>(f =>
+        {
+            _snapshotInProgress = false;
+            _log.Warning(f.Cause, "Queue snapshot failed; the journal keeps every event until the next one succeeds");
+        });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "Could not trim the queue journal up to {0}", f.ToSequenceNr));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Could not remove old queue snapshots"));
+    }
+
+    /// <summary>Props for the queue actor.</summary>
+    public static Props Props(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery) =>
+        Akka.Actor.Props.Create(() => new QueueActor(persistenceId, spool, settings, clock, delivery));
+
+    /// <inheritdoc />
+    public override string PersistenceId { get; }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void OnRecovered()
+    {
+        var live = new Dictionary<long, int>();
+        foreach (var entry in _entries.Values)
+        {
+            foreach (var segment in entry.Envelope.Body.Segments())
+                live[segment] = live.GetValueOrDefault(segment) + 1;
+        }
+        _spool.Recover(live);
+        var pending = 0;
+        foreach (var entry in _entries.Values)
+        {
+            for (var i = 0; i < entry.Progress.Length; i++)
+            {
+                var progress = entry.Progress[i];
+                if (progress.Status == RecipientStatus.Deferred)
+                    _due.Enqueue((entry.Envelope.QueueId, i), progress.NextAttemptUnixMs);
+            }
+            if (Dispatch(entry, replayed: true)) pending++;
+        }
+        _log.Info("Queue recovered: {0} messages, {1} with recipients to deliver now", _entries.Count, pending);
+        Timers.StartPeriodicTimer("retry", RetryTick.Instance, RetryInterval);
+    }
+
+    private void OnCommitBatch(CommitBatch batch)
+    {
+        var events = new MessageQueued[batch.Requests.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var request = batch.Requests[i];
+            events[i] = new MessageQueued(request.Envelope);
+            _pendingCommits[request.Envelope.QueueId] = request;
+        }
+        PersistAllAsync(events, queued =>
+        {
+            if (!_pendingCommits.Remove(queued.QueueId, out var request)) return;
+            Apply(queued);
+            // Counted before the writer lets go, so the segment cannot be removed in between.
+            _spool.Retain(queued.Envelope.Body);
+            request.Writer.Finish();
+            request.ReplyTo.Tell(new Enqueued(queued.QueueId));
+            _log.Info("{0}: from=<{1}>, size={2}, nrcpt={3} (queue active)", new object[]
+            {
+                queued.QueueId, queued.Envelope.Sender, queued.Envelope.Body.Length, queued.Envelope.Recipients.Length,
+            });
+            AfterPersist();
+            Dispatch(_entries[queued.QueueId], replayed: false);
+        });
+    }
+
+    private void OnCommitFailed(CommitFailed failed)
+    {
+        foreach (var request in failed.Requests)
+        {
+            request.Writer.Finish();
+            request.ReplyTo.Tell(new EnqueueFailed(request.Envelope.QueueId, failed.Reason));
+        }
+    }
+
+    private void OnDeliveryOutcome(DeliveryOutcome outcome)
+    {
+        if (!_entries.TryGetValue(outcome.QueueId, out var entry)) return;
+        var envelope = entry.Envelope;
+        var now = _clock.GetUtcNow();
+        var progress = entry.Progress[outcome.Index];
+        IQueueEvent e = outcome.Result switch
+        {
+            DeliveryResult.Delivered => new RecipientDelivered(outcome.QueueId, outcome.Index, outcome.Detail),
+            DeliveryResult.Bounced => new RecipientBounced(outcome.QueueId, outcome.Index, outcome.Detail),
+            _ when RetrySchedule.HasExpired(envelope.Arrival, now, _settings.MaximalQueueLifetime) =>
+                new RecipientBounced(outcome.QueueId, outcome.Index, $"message too old, last error: {outcome.Detail}"),
+            _ => new RecipientDeferred(outcome.QueueId, outcome.Index,
+                (now + RetrySchedule.Backoff(progress.Attempts + 1, _settings.MinimalBackoffTime, _settings.MaximalBackoffTime, Random.Shared.NextDouble())).ToUnixTimeMilliseconds(),
+                outcome.Detail),
+        };
+        var status = e switch
+        {
+            RecipientDelivered => "sent",
+            RecipientBounced => "bounced",
+            _ => "deferred",
+        };
+        _log.Info("{0}: to=<{1}>, relay={2}, delay={3:0.##}, dsn={4}, status={5} ({6})", new object[]
+        {
+            outcome.QueueId, envelope.Recipients[outcome.Index].Address, outcome.Relay,
+            (now - envelope.Arrival).TotalSeconds, outcome.Dsn, status, outcome.Detail,
+        });
+
+        PersistAsync(e, persisted =>
+        {
+            EndAttempt(entry);
+            var completed = Apply(persisted);
+            if (persisted is RecipientDeferred deferred)
+                _due.Enqueue((deferred.QueueId, deferred.Index), deferred.NextAttemptUnixMs);
+            if (completed)
+            {
+                _spool.Release(envelope.Body);
+                _log.Info("{0}: removed", outcome.QueueId);
+            }
+            AfterPersist();
+            DispatchWaiting();
+        });
+    }
+
+    /// <summary>Applies an event to the state; true when the event completed its message and the message left the queue.</summary>
+    private bool Apply(IQueueEvent e)
+    {
+        switch (e)
+        {
+            case MessageQueued queued:
+                var progress = new RecipientProgress[queued.Envelope.Recipients.Length];
+                for (var i = 0; i < progress.Length; i++) progress[i] = new RecipientProgress();
+                _entries[queued.QueueId] = new QueueEntry(queued.Envelope, progress);
+                return false;
+            case RecipientDelivered delivered:
+                return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null);
+            case RecipientDeferred deferred:
+                return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason);
+            case RecipientBounced bounced:
+                return Update(bounced.QueueId, bounced.Index, RecipientStatus.Bounced, 0, bounced.Reason);
+            default:
+                return false;
+        }
+    }
+
+    private bool Update(string queueId, int index, RecipientStatus status, long nextAttempt, string? error)
+    {
+        if (!_entries.TryGetValue(queueId, out var entry) || index >= entry.Progress.Length) return false;
+        var progress = entry.Progress[index];
+        progress.Status = status;
+        progress.Attempts++;
+        progress.NextAttemptUnixMs = nextAttempt;
+        if (error is not null) progress.LastError = error;
+        if (!entry.IsComplete) return false;
+        _entries.Remove(queueId);
+        return true;
+    }
+
+    /// <summary>Sends every recipient that is waiting for its first attempt; true if any was sent or queued for a slot.</summary>
+    private bool Dispatch(QueueEntry entry, bool replayed)
+    {
+        var any = false;
+        for (var i = 0; i < entry.Progress.Length; i++)
+        {
+            if (entry.Progress[i].Status != RecipientStatus.Pending) continue;
+            if (!any && entry.InFlight == 0 && _active >= _settings.ActiveLimit)
+            {
+                _waiting.Enqueue(entry.Envelope.QueueId);
+                return true;
+            }
+            any = true;
+            StartAttempt(entry, i, replayed);
+        }
+        return any;
+    }
+
+    private void DispatchDue()
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        while (_due.TryPeek(out var item, out var dueAt) && dueAt <= now)
+        {
+            if (_active >= _settings.ActiveLimit) return;
+            _due.Dequeue();
+            if (!_entries.TryGetValue(item.QueueId, out var entry)) continue;
+            var progress = entry.Progress[item.Index];
+            // Stale when the recipient was retried or finished since this entry was scheduled.
+            if (progress.Status != RecipientStatus.Deferred || progress.NextAttemptUnixMs != dueAt) continue;
+            progress.Status = RecipientStatus.Pending;
+            StartAttempt(entry, item.Index, replayed: false);
+        }
+    }
+
+    private void DispatchWaiting()
+    {
+        while (_active < _settings.ActiveLimit && _waiting.TryDequeue(out var queueId))
+        {
+            if (_entries.TryGetValue(queueId, out var entry)) Dispatch(entry, replayed: true);
+        }
+    }
+
+    private void StartAttempt(QueueEntry entry, int index, bool replayed)
+    {
+        if (entry.InFlight++ == 0) _active++;
+        _delivery.Tell(new DeliverRecipient(entry.Envelope, index, replayed));
+    }
+
+    private void EndAttempt(QueueEntry entry)
+    {
+        if (entry.InFlight > 0 && --entry.InFlight == 0) _active--;
+    }
+
+    private void AfterPersist()
+    {
+        if (++_eventsSinceSnapshot < _settings.SnapshotEvery || _snapshotInProgress) return;
+        _snapshotInProgress = true;
+        _eventsSinceSnapshot = 0;
+        var entries = new List<QueueSnapshotEntry>(_entries.Count);
+        foreach (var entry in _entries.Values)
+        {
+            var progress = new RecipientProgress[entry.Progress.Length];
+            for (var i = 0; i < progress.Length; i++) progress[i] = entry.Progress[i].Clone();
+            entries.Add(new QueueSnapshotEntry(entry.Envelope, progress));
+        }
+        SaveSnapshot(new QueueSnapshot(entries));
+    }
+
+    private void OnSnapshotSaved(SaveSnapshotSuccess success)
+    {
+        _snapshotInProgress = false;
+        DeleteMessages(success.Metadata.SequenceNr);
+        DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+    }
+
+    private void LoadSnapshot(QueueSnapshot snapshot)
+    {
+        _entries.Clear();
+        foreach (var entry in snapshot.Entries)
+            _entries[entry.Envelope.QueueId] = new QueueEntry(entry.Envelope, entry.Progress);
+    }
+
+    /// <inheritdoc />
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "Queue journal rejected {0}", @event.GetType().Name);
+        if (@event is MessageQueued queued && _pendingCommits.Remove(queued.QueueId, out var request))
+        {
+            request.Writer.Finish();
+            request.ReplyTo.Tell(new EnqueueFailed(queued.QueueId, "queue journal rejected the message"));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Whatever was not journaled was never acknowledged: the sessions answer 451 and the
+        // clients keep the mail.
+        foreach (var request in _pendingCommits.Values)
+        {
+            request.Writer.Finish();
+            request.ReplyTo.Tell(new EnqueueFailed(request.Envelope.QueueId, "queue journal unavailable"));
+        }
+        _pendingCommits.Clear();
+        base.PostStop();
+    }
+}

@@ -1,0 +1,30 @@
+namespace Mta.Core.Queue;
+
+/// <summary>Marker for what the queue journals.</summary>
+public interface IQueueEvent
+{
+    /// <summary>The message the event concerns.</summary>
+    string QueueId { get; }
+}
+
+/// <summary>A message was accepted: its body is durable in the spool.</summary>
+public sealed record MessageQueued(MessageEnvelope Envelope) : IQueueEvent
+{
+    /// <inheritdoc />
+    public string QueueId => Envelope.QueueId;
+}
+
+/// <summary>A recipient was delivered.</summary>
+public sealed record RecipientDelivered(string QueueId, int Index, string Detail) : IQueueEvent;
+
+/// <summary>A recipient failed temporarily and is due again at <paramref name="NextAttemptUnixMs"/>.</summary>
+public sealed record RecipientDeferred(string QueueId, int Index, long NextAttemptUnixMs, string Reason) : IQueueEvent;
+
+/// <summary>A recipient failed permanently.</summary>
+public sealed record RecipientBounced(string QueueId, int Index, string Reason) : IQueueEvent;
+
+/// <summary>The whole queue at one sequence number, so recovery need not replay history.</summary>
+public sealed record QueueSnapshot(IReadOnlyList<QueueSnapshotEntry> Entries);
+
+/// <summary>One message in a snapshot.</summary>
+public sealed record QueueSnapshotEntry(MessageEnvelope Envelope, RecipientProgress[] Progress);

@@ -1,0 +1,58 @@
+using Akka.Actor;
+using Mta.Core.Spool;
+
+namespace Mta.Core.Queue;
+
+/// <summary>Messages of the queue actor.</summary>
+public static class QueueProtocol
+{
+    /// <summary>Marker for the queue's commands.</summary>
+    public interface IQueueCommand;
+
+    /// <summary>
+    /// A session asks for its message to be queued. The body is written but not yet durable;
+    /// <paramref name="Writer"/> is finished by the queue once the request is decided.
+    /// </summary>
+    public sealed record EnqueueRequest(MessageEnvelope Envelope, SpoolBodyWriter Writer, IActorRef ReplyTo);
+
+    /// <summary>A group of requests whose bodies one spool sync made durable; to be journaled together.</summary>
+    public sealed record CommitBatch(IReadOnlyList<EnqueueRequest> Requests) : IQueueCommand;
+
+    /// <summary>The spool sync failed; the batch's messages must be refused.</summary>
+    public sealed record CommitFailed(IReadOnlyList<EnqueueRequest> Requests, string Reason) : IQueueCommand;
+
+    /// <summary>Told to the session: the message is durable and queued.</summary>
+    public sealed record Enqueued(string QueueId);
+
+    /// <summary>Told to the session: the message could not be made durable; nothing was queued.</summary>
+    public sealed record EnqueueFailed(string QueueId, string Reason);
+
+    /// <summary>Ask the delivery agent to deliver one recipient.</summary>
+    public sealed record DeliverRecipient(MessageEnvelope Envelope, int Index, bool Replayed);
+
+    /// <summary>
+    /// The delivery agent's outcome for one recipient: <paramref name="Dsn"/> is the RFC 3463
+    /// status ("2.0.0"), <paramref name="Relay"/> where it went ("local", "mx.example.com[192.0.2.1]:25"),
+    /// <paramref name="Detail"/> the reply or error text.
+    /// </summary>
+    public sealed record DeliveryOutcome(string QueueId, int Index, DeliveryResult Result, string Dsn, string Relay, string Detail) : IQueueCommand;
+
+    /// <summary>Keyed timer: look for deferred recipients that are due.</summary>
+    public sealed record RetryTick : IQueueCommand
+    {
+        /// <summary>The instance.</summary>
+        public static readonly RetryTick Instance = new();
+        private RetryTick() { }
+    }
+}
+
+/// <summary>How one delivery attempt ended.</summary>
+public enum DeliveryResult
+{
+    /// <summary>Delivered.</summary>
+    Delivered,
+    /// <summary>Failed, may succeed later.</summary>
+    Deferred,
+    /// <summary>Failed for good.</summary>
+    Bounced,
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Mta.Cli;
+
+return await MtaCommandLine.Build().Parse(args).InvokeAsync();

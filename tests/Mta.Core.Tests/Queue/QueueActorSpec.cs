@@ -1,0 +1,237 @@
+using System.Buffers;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Mta.Core.Configuration;
+using Mta.Core.Queue;
+using Mta.Core.Spool;
+using Mta.Protocol;
+using Xunit;
+using static Mta.Core.Queue.QueueProtocol;
+
+namespace Mta.Core.Tests.Queue;
+
+public sealed class QueueActorSpec : TestKit
+{
+    private readonly string _data;
+    private readonly SpoolStore _spool;
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private readonly QueueSettings _settings = new(ActiveLimit: 100, MinimalBackoffTime: TimeSpan.FromSeconds(300),
+        MaximalBackoffTime: TimeSpan.FromSeconds(4000), MaximalQueueLifetime: TimeSpan.FromDays(5),
+        BounceQueueLifetime: TimeSpan.FromDays(5), LocalDeliveryConcurrency: 4, SnapshotEvery: 1000);
+    private int _ids;
+
+    public QueueActorSpec() : this(NewDataDir()) { }
+
+    private QueueActorSpec(string data) : base(MtaNode.AkkaConfig(data))
+    {
+        _data = data;
+        _spool = new SpoolStore(Path.Combine(data, "spool"), 1 << 20, NullLogger.Instance);
+    }
+
+    private static string NewDataDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mta-test-" + Guid.NewGuid().ToString("N"));
+        MtaNode.PrepareDataDirectory(dir);
+        return dir;
+    }
+
+    private IActorRef StartQueue(IActorRef delivery, QueueSettings? settings = null) =>
+        Sys.ActorOf(QueueActor.Props("queue-under-test", _spool, settings ?? _settings, _clock, delivery));
+
+    private async Task<EnqueueRequest> RequestAsync(params string[] recipients)
+    {
+        var writer = _spool.CreateWriter();
+        writer.Write("Subject: test\r\n\r\nbody\r\n"u8);
+        var body = await writer.CompleteAsync();
+        var envelope = new MessageEnvelope($"Q{++_ids:D12}", "sender@example.com", _clock.GetUtcNow().ToUnixTimeMilliseconds(), body,
+            recipients.Select(r => new EnvelopeRecipient(r, DsnNotify.Unspecified, null)).ToArray(),
+            BodyType.SevenBit, false, DsnReturn.Unspecified, null, "127.0.0.1", "client");
+        return new EnqueueRequest(envelope, writer, TestActor);
+    }
+
+    /// <summary>The queue handles messages in order: once a later commit is answered, everything told before it was handled.</summary>
+    private async Task SettleAsync(IActorRef queue, Akka.TestKit.TestProbe delivery)
+    {
+        queue.Tell(new CommitBatch([await RequestAsync("marker@localhost")]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipient>();
+    }
+
+    private void Stop(IActorRef actor)
+    {
+        Watch(actor);
+        Sys.Stop(actor);
+        ExpectTerminated(actor);
+    }
+
+    [Fact]
+    public async Task Queue_should_journal_a_batch_and_answer_every_session()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var requests = new[] { await RequestAsync("a@localhost"), await RequestAsync("b@localhost"), await RequestAsync("c@localhost", "d@localhost") };
+        queue.Tell(new CommitBatch(requests));
+        var answered = ExpectMsgAllOf(requests.Select(r => new Enqueued(r.Envelope.QueueId)).ToArray());
+        Assert.Equal(3, answered.Count);
+        var sent = delivery.ReceiveN(4).Cast<DeliverRecipient>().ToList();
+        Assert.All(sent, d => Assert.False(d.Replayed));
+        Assert.Equal(["a@localhost", "b@localhost", "c@localhost", "d@localhost"],
+            sent.Select(d => d.Envelope.Recipients[d.Index].Address).Order());
+    }
+
+    [Fact]
+    public async Task Queue_should_redeliver_after_restart()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var request = await RequestAsync("a@localhost");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipient>();
+        Stop(queue);
+
+        var again = CreateTestProbe();
+        StartQueue(again);
+        var replay = again.ExpectMsg<DeliverRecipient>();
+        Assert.True(replay.Replayed);
+        Assert.Equal(request.Envelope.QueueId, replay.Envelope.QueueId);
+    }
+
+    [Fact]
+    public async Task Queue_should_forget_a_delivered_message_and_release_its_spool_data()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var request = await RequestAsync("a@localhost");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
+        Stop(queue);
+
+        var again = CreateTestProbe();
+        StartQueue(again);
+        again.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task Queue_should_retry_a_deferred_recipient_only_when_its_backoff_has_passed()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        queue.Tell(new CommitBatch([await RequestAsync("a@localhost")]));
+        ExpectMsg<Enqueued>();
+        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.3.0", "local", "disk full"), delivery);
+        await SettleAsync(queue, delivery);
+
+        _clock.Advance(TimeSpan.FromSeconds(260));
+        queue.Tell(RetryTick.Instance);
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        _clock.Advance(TimeSpan.FromSeconds(80));
+        queue.Tell(RetryTick.Instance);
+        var retry = delivery.ExpectMsg<DeliverRecipient>();
+        Assert.Equal(attempt.Envelope.QueueId, retry.Envelope.QueueId);
+    }
+
+    [Fact]
+    public async Task Queue_should_resume_the_same_retry_schedule_after_restart()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        queue.Tell(new CommitBatch([await RequestAsync("a@localhost")]));
+        ExpectMsg<Enqueued>();
+        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.3.0", "local", "try later"), delivery);
+        // The deferral is journaled before the actor stops: a later message proves the write went through.
+        queue.Tell(new CommitBatch([await RequestAsync("b@localhost")]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipient>();
+        Stop(queue);
+
+        var again = CreateTestProbe();
+        var restarted = StartQueue(again);
+        var replayed = again.ExpectMsg<DeliverRecipient>();
+        Assert.Equal("b@localhost", replayed.Envelope.Recipients[0].Address);
+        restarted.Tell(RetryTick.Instance);
+        again.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        _clock.Advance(TimeSpan.FromSeconds(331));
+        restarted.Tell(RetryTick.Instance);
+        Assert.Equal(attempt.Envelope.QueueId, again.ExpectMsg<DeliverRecipient>().Envelope.QueueId);
+    }
+
+    [Fact]
+    public async Task Queue_should_bounce_instead_of_retrying_a_message_past_its_lifetime()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        queue.Tell(new CommitBatch([await RequestAsync("a@localhost")]));
+        ExpectMsg<Enqueued>();
+        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        _clock.Advance(TimeSpan.FromDays(5));
+        queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.3.0", "local", "still failing"), delivery);
+        _clock.Advance(TimeSpan.FromHours(2));
+        queue.Tell(RetryTick.Instance);
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task Queue_should_recover_from_a_snapshot_and_the_events_after_it()
+    {
+        var settings = _settings with { SnapshotEvery = 3 };
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery, settings);
+        var requests = new List<EnqueueRequest>();
+        for (var i = 0; i < 5; i++) requests.Add(await RequestAsync($"u{i}@localhost"));
+        queue.Tell(new CommitBatch(requests));
+        ReceiveN(5);
+        var attempts = delivery.ReceiveN(5).Cast<DeliverRecipient>().ToList();
+        foreach (var attempt in attempts.Take(2))
+            queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
+        queue.Tell(new CommitBatch([await RequestAsync("last@localhost")]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipient>();
+        Stop(queue);
+
+        var again = CreateTestProbe();
+        StartQueue(again, settings);
+        var replayed = again.ReceiveN(4).Cast<DeliverRecipient>().Select(d => d.Envelope.Recipients[0].Address).Order().ToList();
+        Assert.Equal(["last@localhost", "u2@localhost", "u3@localhost", "u4@localhost"], replayed);
+    }
+
+    [Fact]
+    public async Task Queue_should_keep_no_more_messages_in_delivery_than_the_active_limit()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery, _settings with { ActiveLimit = 2 });
+        var requests = new List<EnqueueRequest>();
+        for (var i = 0; i < 4; i++) requests.Add(await RequestAsync($"u{i}@localhost"));
+        queue.Tell(new CommitBatch(requests));
+        ReceiveN(4);
+        var first = delivery.ReceiveN(2).Cast<DeliverRecipient>().ToList();
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        queue.Tell(new DeliveryOutcome(first[0].Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
+        delivery.ExpectMsg<DeliverRecipient>();
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task Queue_should_refuse_every_message_of_a_batch_whose_spool_sync_failed()
+    {
+        var queue = StartQueue(CreateTestProbe());
+        var requests = new[] { await RequestAsync("a@localhost"), await RequestAsync("b@localhost") };
+        queue.Tell(new CommitFailed(requests, "No space left on device"));
+        var failures = ReceiveN(2).Cast<EnqueueFailed>().ToList();
+        Assert.All(failures, f => Assert.Equal("No space left on device", f.Reason));
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _spool.Dispose();
+        Directory.Delete(_data, recursive: true);
+    }
+}
