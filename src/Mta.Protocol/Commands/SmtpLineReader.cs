@@ -69,7 +69,7 @@ public sealed class SmtpLineReader
         }
 
         bool mayStillFit = buffer.Length <= _maxLineLength
-            || (buffer.Length == _maxLineLength + 1 && LastByte(buffer) == Cr);
+            || (buffer.Length == (long)_maxLineLength + 1 && LastByte(buffer) == Cr);
         if (mayStillFit)
         {
             return LineReadStatus.NeedMoreData;

@@ -55,7 +55,7 @@ public sealed class SmtpReplyReader
             if (lineFeed is null)
             {
                 bool mayStillFit = buffer.Length <= _maxLineLength
-                    || (buffer.Length == _maxLineLength + 1 && buffer.Slice(buffer.Length - 1).FirstSpan[0] == Cr);
+                    || (buffer.Length == (long)_maxLineLength + 1 && buffer.Slice(buffer.Length - 1).FirstSpan[0] == Cr);
                 if (!mayStillFit)
                 {
                     protocolError = $"reply line longer than {_maxLineLength} octets";
