@@ -54,6 +54,8 @@ public sealed class MtaNode
         var connection = new SqliteConnectionStringBuilder { DataSource = database, Pooling = true }.ConnectionString;
         var quoted = "\"" + connection.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         return ConfigurationFactory.ParseString($$"""
+            # The host decides when the node stops (sessions first, then the actor system), not the CLR exit hook.
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.actor {
               serializers.mta-queue = "Mta.Core.Queue.QueueSerializer, Mta.Core"
               serialization-bindings {
@@ -107,10 +109,10 @@ public sealed class MtaNode
         var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, remote: null), "router");
         // Journal failures stop the queue actor; it comes back with backoff and recovers from the journal.
         var queue = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
-            QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router),
+            QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router, loggerFactory.CreateLogger("Mta.Queue")),
             "queue", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "queue-supervisor");
         var committer = new GroupCommitter(system.Materializer(), spool, queue, settings.Spool.CommitBatchLimit, capacity: 4096);
-        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, new QueueIdGenerator(clock), clock)), "smtpd");
+        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, new QueueIdGenerator(clock), clock, loggerFactory.CreateLogger("Mta.Smtpd"))), "smtpd");
         var options = new ConnectionOptions(settings.MyHostname, settings.Smtpd.Timeout, settings.Smtpd.PerRequestDeadline,
             settings.Smtpd.MinDataRate, settings.Smtpd.GreetPause, spool, committer.Writer, clock);
         var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);

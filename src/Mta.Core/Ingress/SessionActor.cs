@@ -1,6 +1,6 @@
 using System.Text;
 using Akka.Actor;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 using Mta.Core.Configuration;
 using Mta.Core.Queue;
 using Mta.Core.Spool;
@@ -10,7 +10,7 @@ using static Mta.Core.Ingress.SessionProtocol;
 namespace Mta.Core.Ingress;
 
 /// <summary>What every session of a node shares.</summary>
-public sealed record SessionContext(MtaSettings Settings, SpoolStore Spool, QueueIdGenerator QueueIds, TimeProvider Clock);
+public sealed record SessionContext(MtaSettings Settings, SpoolStore Spool, QueueIdGenerator QueueIds, TimeProvider Clock, ILogger Logger);
 
 /// <summary>
 /// One SMTP session: its state (greeting, transaction, recipients, error count) and every
@@ -23,7 +23,7 @@ public sealed class SessionActor : ReceiveActor
     private readonly SmtpConnection _connection;
     private readonly SessionContext _context;
     private readonly MtaSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log;
     private readonly bool _clientInMynetworks;
     private readonly string _clientAddress;
     private readonly List<EnvelopeRecipient> _recipients = new();
@@ -43,6 +43,7 @@ public sealed class SessionActor : ReceiveActor
         _connection = connection;
         _context = context;
         _settings = context.Settings;
+        _log = context.Logger;
         var address = connection.RemoteEndPoint.Address;
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         _clientAddress = address.ToString();
@@ -50,7 +51,7 @@ public sealed class SessionActor : ReceiveActor
 
         Receive<Started>(_ =>
         {
-            _log.Debug("connect from unknown[{0}]", _clientAddress);
+            SessionLog.Connect(_log, _clientAddress);
             Respond(Replies.Greeting(_settings.MyHostname));
         });
         Receive<CommandReceived>(OnCommand);
@@ -59,13 +60,13 @@ public sealed class SessionActor : ReceiveActor
         Receive<QueueProtocol.Enqueued>(OnEnqueued);
         Receive<QueueProtocol.EnqueueFailed>(failed =>
         {
-            _log.Warning("{0}: not queued: {1}", failed.QueueId, failed.Reason);
+            SessionLog.NotQueued(_log, failed.QueueId, failed.Reason);
             ResetTransaction();
             Respond(Replies.LocalErrorInProcessing);
         });
         Receive<Closed>(closed =>
         {
-            _log.Debug("disconnect from unknown[{0}] messages={1} ({2})", _clientAddress, _messages, closed.Reason);
+            SessionLog.Disconnect(_log, _clientAddress, _messages, closed.Reason);
             Context.Stop(Self);
         });
     }
@@ -75,7 +76,7 @@ public sealed class SessionActor : ReceiveActor
         var command = received.Command;
         if (_errors >= _settings.Smtpd.HardErrorLimit)
         {
-            _log.Info("too many errors after {0} from unknown[{1}]", command.Verb, _clientAddress);
+            SessionLog.TooManyErrors(_log, command.Verb.ToString().ToUpperInvariant(), _clientAddress);
             _connection.Instruct(Instruction.CloseWith(Replies.TooManyErrors(_settings.MyHostname)));
             return;
         }
@@ -179,7 +180,7 @@ public sealed class SessionActor : ReceiveActor
         }
         if (_context.Spool.AvailableFreeSpace < _settings.Spool.MinFreeSpace + (mail.Size ?? 0))
         {
-            _log.Warning("Not enough free space in {0} for new mail; MAIL refused with 452", _settings.DataDir);
+            SessionLog.LowDisk(_log, _settings.DataDir);
             Reject(Replies.InsufficientStorage);
             return;
         }
@@ -220,7 +221,7 @@ public sealed class SessionActor : ReceiveActor
             var context = new RelayContext(_clientInMynetworks, isLocal || _settings.RelayDomains.Matches(domain), address);
             if (RelayPolicy.Evaluate(_settings.Smtpd.RecipientRestrictions, context) is { } denied)
             {
-                _log.Info("reject: RCPT from unknown[{0}]: {1}; from=<{2}> to=<{3}>", _clientAddress, denied.Lines[0], _mail!.ReversePath?.ToString() ?? string.Empty, address);
+                SessionLog.RecipientRejected(_log, _clientAddress, denied.ToString(), _mail!.ReversePath?.ToString() ?? string.Empty, address);
                 Reject(denied);
                 return;
             }
@@ -303,7 +304,7 @@ public sealed class SessionActor : ReceiveActor
         }
         if (content.WriteError is not null)
         {
-            _log.Error("{0}: spool write failed: {1}", _queueId ?? "-", content.WriteError);
+            SessionLog.SpoolWriteFailed(_log, _queueId ?? "-", content.WriteError);
             FailTransaction(Replies.LocalErrorInProcessing);
             return;
         }
@@ -320,7 +321,7 @@ public sealed class SessionActor : ReceiveActor
         // Our own Received header counts as a hop too.
         if (content.ReceivedHeaders + 1 > _settings.HopcountLimit)
         {
-            _log.Info("{0}: reject: too many hops ({1} Received headers) from unknown[{2}]", _queueId!, content.ReceivedHeaders, _clientAddress);
+            SessionLog.TooManyHops(_log, _queueId!, content.ReceivedHeaders, _clientAddress);
             FailTransaction(Replies.TooManyHops);
             return;
         }
@@ -343,14 +344,14 @@ public sealed class SessionActor : ReceiveActor
     private void OnEnqueued(QueueProtocol.Enqueued enqueued)
     {
         _messages++;
-        _log.Info("{0}: client=unknown[{1}]", enqueued.QueueId, _clientAddress);
+        SessionLog.Accepted(_log, enqueued.QueueId, _clientAddress);
         ResetTransaction();
         Respond(Replies.Queued(enqueued.QueueId));
     }
 
     private void ProtocolViolation(string after)
     {
-        _log.Info("improper command pipelining after {0} from unknown[{1}]", after, _clientAddress);
+        SessionLog.PipeliningViolation(_log, after, _clientAddress);
         _connection.Instruct(Instruction.CloseWith(Replies.PipeliningViolation));
     }
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Akka.Event;
 using Akka.Persistence;
+using Microsoft.Extensions.Logging;
 using Mta.Core.Configuration;
 using Mta.Core.Spool;
 using static Mta.Core.Queue.QueueProtocol;
@@ -25,7 +25,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private readonly QueueSettings _settings;
     private readonly TimeProvider _clock;
     private readonly IActorRef _delivery;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log;
     private readonly Dictionary<string, QueueEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EnqueueRequest> _pendingCommits = new(StringComparer.Ordinal);
     private readonly PriorityQueue<(string QueueId, int Index), long> _due = new();
@@ -35,8 +35,9 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private bool _snapshotInProgress;
 
     /// <summary>Creates the queue actor.</summary>
-    public QueueActor(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery)
+    public QueueActor(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery, ILogger logger)
     {
+        _log = logger;
         PersistenceId = persistenceId;
         _spool = spool;
         _settings = settings;
@@ -55,17 +56,17 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(f =>
         {
             _snapshotInProgress = false;
-            _log.Warning(f.Cause, "Queue snapshot failed; the journal keeps every event until the next one succeeds");
+            QueueLog.SnapshotFailed(_log, f.Cause);
         });
         Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "Could not trim the queue journal up to {0}", f.ToSequenceNr));
+        Command<DeleteMessagesFailure>(f => QueueLog.TrimFailed(_log, f.Cause, $"events up to {f.ToSequenceNr}"));
         Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Could not remove old queue snapshots"));
+        Command<DeleteSnapshotsFailure>(f => QueueLog.TrimFailed(_log, f.Cause, "old snapshots"));
     }
 
     /// <summary>Props for the queue actor.</summary>
-    public static Props Props(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery) =>
-        Akka.Actor.Props.Create(() => new QueueActor(persistenceId, spool, settings, clock, delivery));
+    public static Props Props(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new QueueActor(persistenceId, spool, settings, clock, delivery, logger));
 
     /// <inheritdoc />
     public override string PersistenceId { get; }
@@ -93,7 +94,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             }
             if (Dispatch(entry, replayed: true)) pending++;
         }
-        _log.Info("Queue recovered: {0} messages, {1} with recipients to deliver now", _entries.Count, pending);
+        QueueLog.Recovered(_log, _entries.Count, pending);
         Timers.StartPeriodicTimer("retry", RetryTick.Instance, RetryInterval);
     }
 
@@ -114,10 +115,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             _spool.Retain(queued.Envelope.Body);
             request.Writer.Finish();
             request.ReplyTo.Tell(new Enqueued(queued.QueueId));
-            _log.Info("{0}: from=<{1}>, size={2}, nrcpt={3} (queue active)", new object[]
-            {
-                queued.QueueId, queued.Envelope.Sender, queued.Envelope.Body.Length, queued.Envelope.Recipients.Length,
-            });
+            QueueLog.Queued(_log, queued.QueueId, queued.Envelope.Sender, queued.Envelope.Body.Length, queued.Envelope.Recipients.Length);
             AfterPersist();
             Dispatch(_entries[queued.QueueId], replayed: false);
         });
@@ -154,11 +152,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             RecipientBounced => "bounced",
             _ => "deferred",
         };
-        _log.Info("{0}: to=<{1}>, relay={2}, delay={3:0.##}, dsn={4}, status={5} ({6})", new object[]
-        {
-            outcome.QueueId, envelope.Recipients[outcome.Index].Address, outcome.Relay,
-            (now - envelope.Arrival).TotalSeconds, outcome.Dsn, status, outcome.Detail,
-        });
+        QueueLog.Attempt(_log, outcome.QueueId, envelope.Recipients[outcome.Index].Address, outcome.Relay,
+            Math.Round((now - envelope.Arrival).TotalSeconds, 2), outcome.Dsn, status, outcome.Detail);
 
         PersistAsync(e, persisted =>
         {
@@ -169,7 +164,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             if (completed)
             {
                 _spool.Release(envelope.Body);
-                _log.Info("{0}: removed", outcome.QueueId);
+                QueueLog.Removed(_log, outcome.QueueId);
             }
             AfterPersist();
             DispatchWaiting();
@@ -295,7 +290,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        _log.Error(cause, "Queue journal rejected {0}", @event.GetType().Name);
+        QueueLog.Rejected(_log, cause, @event.GetType().Name);
         if (@event is MessageQueued queued && _pendingCommits.Remove(queued.QueueId, out var request))
         {
             request.Writer.Finish();

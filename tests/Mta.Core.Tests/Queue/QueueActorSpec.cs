@@ -38,7 +38,7 @@ public sealed class QueueActorSpec : TestKit
     }
 
     private IActorRef StartQueue(IActorRef delivery, QueueSettings? settings = null) =>
-        Sys.ActorOf(QueueActor.Props("queue-under-test", _spool, settings ?? _settings, _clock, delivery));
+        Sys.ActorOf(QueueActor.Props("queue-under-test", _spool, settings ?? _settings, _clock, delivery, NullLogger.Instance));
 
     private async Task<EnqueueRequest> RequestAsync(params string[] recipients)
     {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine: installs the peers the end-to-end tests
+# talk to (swaks, openssl) when they are missing, then runs every test project and prints the
+# totals as one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+packages=()
+command -v swaks >/dev/null 2>&1 || packages+=(swaks)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "Installing ${packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null || {
+    echo "test.sh: could not install ${packages[*]}; install them and run again" >&2
+    exit 1
+  }
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test Mta.sln --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test project: "Passed!  - Failed: 0, Passed: 171, Skipped: 0, ..."
+passed=$(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Passed: *([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+),.*/\1/' | awk '{s+=$1} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status (build error or crashed test host)"
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
