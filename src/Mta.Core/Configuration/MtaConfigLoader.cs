@@ -53,7 +53,7 @@ public static class MtaConfigLoader
                 continue;
             }
 
-            config = EnvironmentOverride(name, value, config).WithFallback(config);
+            config = EnvironmentOverride(name, value).WithFallback(config);
         }
 
         return config;
@@ -83,26 +83,26 @@ public static class MtaConfigLoader
         {
             return ConfigurationFactory.ParseString(text);
         }
-        catch (Exception exception) when (exception is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // Akka.NET's parser reports errors with several exception types; any of them means the file cannot be used.
             throw new ConfigurationException(string.Empty, $"Cannot parse the configuration file '{fullPath}': {FirstLine(exception.Message)}", exception);
         }
     }
 
-    private static Config EnvironmentOverride(string name, string value, Config current)
+    private static Config EnvironmentOverride(string name, string value)
     {
         string key = KeyFromVariable(name);
         string literal = value.Trim();
 
         // The kind of value the key holds by default decides how the text is read, not the text's
         // shape: "[::1]:2525" is a listen address, not a HOCON array.
-        HoconValue? reference = Reference.GetValue(key);
-        if (reference is not null && SettingReader.IsList(reference))
+        if (Catalog.IsList(key))
         {
             return TryParseLiteral(key, literal, SettingReader.IsList) ?? ConfigurationFactory.ParseString($"{key} = [{string.Join(", ", SplitList(literal).Select(Quote))}]");
         }
 
-        if (reference is not null && reference.IsObject() && literal.StartsWith('{'))
+        if (Catalog.IsTable(key) && literal.StartsWith('{'))
         {
             return TryParseLiteral(key, literal, parsed => parsed.IsObject())
                 ?? throw new ConfigurationException(key, $"Invalid value '{value}' in environment variable {name} for '{key}': expected a HOCON object literal {{ key = value }} or a table file path.");
@@ -124,7 +124,7 @@ public static class MtaConfigLoader
             Config parsed = ConfigurationFactory.ParseString(hocon);
             return parsed.GetValue(key) is { } parsedValue && isExpectedKind(parsedValue) ? parsed : null;
         }
-        catch (Exception exception) when (exception is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             return null;
         }

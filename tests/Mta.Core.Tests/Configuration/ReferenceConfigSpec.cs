@@ -84,6 +84,10 @@ public sealed class ReferenceConfigSpec
 
         Assert.Equal(expected, MtaConfigLoader.Catalog.AllKeys);
         Assert.True(MtaConfigLoader.Catalog.IsTable("mta.local-recipients"));
+        Assert.False(MtaConfigLoader.Catalog.IsTable("mta.smtpd"));
+        Assert.True(MtaConfigLoader.Catalog.IsList("mta.relay-domains"));
+        Assert.True(MtaConfigLoader.Catalog.IsList("mta.smtpd.listen"));
+        Assert.False(MtaConfigLoader.Catalog.IsList("mta.hopcount-limit"));
     }
 
     [Fact]
