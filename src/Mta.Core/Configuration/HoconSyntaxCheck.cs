@@ -3,9 +3,10 @@ using System.Globalization;
 namespace Mta.Core.Configuration;
 
 /// <summary>
-/// Finds unbalanced braces and brackets and unterminated strings in HOCON text. Akka.NET's parser
-/// accepts "mta { a = 1" without complaint, silently dropping whatever the operator meant to
-/// close; an operator file with such a slip must fail with a line number instead.
+/// Finds unbalanced braces and brackets, unterminated strings and unquoted ':' or '=' inside lists
+/// in HOCON text. Akka.NET's parser accepts "mta { a = 1" without complaint, silently dropping
+/// whatever the operator meant to close, and loops forever on "[::1]"; an operator file with such
+/// a slip must fail with a line number instead.
 /// </summary>
 internal static class HoconSyntaxCheck
 {
@@ -75,6 +76,11 @@ internal static class HoconSyntaxCheck
                 }
 
                 i++;
+            }
+            else if (c is ':' or '=' && open.Count > 0 && open.Peek().Bracket == '[')
+            {
+                // Akka.NET's parser never returns on an element such as [::1/128]; stop before it.
+                return At(line, $"an unquoted '{c}' inside a list; quote the element, as in [\"::1/128\"]");
             }
             else
             {

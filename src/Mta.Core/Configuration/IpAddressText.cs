@@ -16,7 +16,8 @@ internal static class IpAddressText
         address = IPAddress.None;
         if (text.Contains(':'))
         {
-            if (text.Contains('%') || !IPAddress.TryParse(text, out IPAddress? parsed) || parsed.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            // IPAddress.TryParse also takes "[::1]:25" and "::1%eth0"; neither is an address literal here.
+            if (text.ContainsAny('%', '[', ']') || !IPAddress.TryParse(text, out IPAddress? parsed) || parsed.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
                 return false;
             }
@@ -41,7 +42,8 @@ internal static class IpAddressText
         foreach (Range range in text.Split('.'))
         {
             ReadOnlySpan<char> part = text[range];
-            if (++parts > 4 || part.Length is 0 or > 3 || !IsAllDigits(part)
+            // A leading zero is refused: some tools read "010" as octal 8, others as decimal 10.
+            if (++parts > 4 || part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0') || !IsAllDigits(part)
                 || !byte.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out byte octet))
             {
                 return false;

@@ -13,6 +13,7 @@ internal sealed class KeyCatalog
     private readonly HashSet<string> _leaves = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sections = new(StringComparer.Ordinal);
     private readonly HashSet<string> _tables = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _lists = new(StringComparer.Ordinal);
     private readonly List<string> _allKeys = [];
 
     private KeyCatalog()
@@ -34,6 +35,9 @@ internal sealed class KeyCatalog
 
     /// <summary>True when <paramref name="key"/> holds a table (Postfix-style map) rather than settings.</summary>
     public bool IsTable(string key) => _tables.Contains(key);
+
+    /// <summary>True when <paramref name="key"/> holds a list by default.</summary>
+    public bool IsList(string key) => _lists.Contains(key);
 
     /// <summary>
     /// Throws for the first key under <c>mta</c> that reference.conf does not define, naming the
@@ -64,6 +68,10 @@ internal sealed class KeyCatalog
             if (!value.IsObject())
             {
                 _leaves.Add(key);
+                if (SettingReader.IsList(value))
+                {
+                    _lists.Add(key);
+                }
             }
             else if (value.GetObject().Items.Count == 0)
             {

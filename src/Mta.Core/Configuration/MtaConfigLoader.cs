@@ -1,5 +1,6 @@
 using System.Text;
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 
 namespace Mta.Core.Configuration;
 
@@ -52,7 +53,7 @@ public static class MtaConfigLoader
                 continue;
             }
 
-            config = EnvironmentOverride(name, value, config).WithFallback(config);
+            config = EnvironmentOverride(name, value).WithFallback(config);
         }
 
         return config;
@@ -82,42 +83,62 @@ public static class MtaConfigLoader
         {
             return ConfigurationFactory.ParseString(text);
         }
-        catch (Exception exception) when (exception is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // Akka.NET's parser reports errors with several exception types; any of them means the file cannot be used.
             throw new ConfigurationException(string.Empty, $"Cannot parse the configuration file '{fullPath}': {FirstLine(exception.Message)}", exception);
         }
     }
 
-    private static Config EnvironmentOverride(string name, string value, Config current)
+    private static Config EnvironmentOverride(string name, string value)
     {
         string key = KeyFromVariable(name);
         string literal = value.Trim();
-        string hocon;
-        if (literal.StartsWith('[') || literal.StartsWith('{'))
+
+        // The kind of value the key holds by default decides how the text is read, not the text's
+        // shape: "[::1]:2525" is a listen address, not a HOCON array.
+        if (Catalog.IsList(key))
         {
-            hocon = $"{key} = {literal}";
+            return TryParseLiteral(key, literal, SettingReader.IsList) ?? ConfigurationFactory.ParseString($"{key} = [{string.Join(", ", SplitList(literal).Select(Quote))}]");
         }
-        else if (current.GetValue(key) is { } existing && SettingReader.IsList(existing))
+
+        if (Catalog.IsTable(key) && literal.StartsWith('{'))
         {
-            IEnumerable<string> elements = literal.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            hocon = $"{key} = [{string.Join(", ", elements.Select(Quote))}]";
+            return TryParseLiteral(key, literal, parsed => parsed.IsObject())
+                ?? throw new ConfigurationException(key, $"Invalid value '{value}' in environment variable {name} for '{key}': expected a HOCON object literal {{ key = value }} or a table file path.");
         }
-        else
+
+        return ConfigurationFactory.ParseString($"{key} = {Quote(value)}");
+    }
+
+    private static Config? TryParseLiteral(string key, string literal, Func<HoconValue, bool> isExpectedKind)
+    {
+        string hocon = $"{key} = {literal}";
+        if (!(literal.StartsWith('[') || literal.StartsWith('{')) || HoconSyntaxCheck.FindProblem(hocon) is not null)
         {
-            hocon = $"{key} = {Quote(value)}";
+            return null;
         }
 
         try
         {
             Config parsed = ConfigurationFactory.ParseString(hocon);
-            return HoconSyntaxCheck.FindProblem(hocon) is null && parsed.GetValue(key) is { IsEmpty: false }
-                ? parsed
-                : throw new FormatException("incomplete literal");
+            return parsed.GetValue(key) is { } parsedValue && isExpectedKind(parsedValue) ? parsed : null;
         }
-        catch (Exception exception) when (exception is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            throw new ConfigurationException(key, $"Invalid value '{value}' in environment variable {name} for '{key}': expected a HOCON list [\"a\", \"b\"] or object {{ k = v }} literal.", exception);
+            return null;
         }
+    }
+
+    private static IEnumerable<string> SplitList(string literal)
+    {
+        // "[10.0.0.0/8, ::1/128]" is not valid HOCON (unquoted colons) but plainly means a list.
+        if (literal.Length >= 2 && literal[0] == '[' && literal[^1] == ']' && literal.Count(c => c == ']') == 1)
+        {
+            literal = literal[1..^1];
+        }
+
+        return literal.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     private static string KeyFromVariable(string name)

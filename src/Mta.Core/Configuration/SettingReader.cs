@@ -44,7 +44,12 @@ internal sealed class SettingReader(Config config)
     /// <summary>Reads a byte size of at least <paramref name="minimum"/> bytes.</summary>
     public long Size(string key, long minimum, string? meaning = null)
     {
-        string expected = minimum > 0 ? $"{ValueSyntax.SizeForm}, at least {minimum} bytes" : ValueSyntax.SizeForm;
+        string expected = minimum switch
+        {
+            <= 0 => ValueSyntax.SizeForm,
+            1 => $"{ValueSyntax.SizeForm}, greater than zero",
+            _ => $"{ValueSyntax.SizeForm}, at least {minimum} bytes",
+        };
         if (meaning is not null)
         {
             expected += $" ({meaning})";

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Mta.Core.Configuration;
+using Xunit;
+
+namespace Mta.Core.Tests.Configuration;
+
+/// <summary>Every default in reference.conf, as MtaSettings reads it.</summary>
+public sealed class ReferenceConfigSpec
+{
+    private static readonly string BaseDirectory = Path.Combine(Path.GetTempPath(), "mta-base");
+
+    private readonly MtaSettings _settings = MtaSettings.Create(MtaConfigLoader.Reference, BaseDirectory);
+
+    [Fact]
+    public void Reference_should_default_the_top_level_settings()
+    {
+        Assert.Equal(Dns.GetHostName(), _settings.MyHostname);
+        Assert.Equal(Path.Combine(BaseDirectory, "data"), _settings.DataDir);
+        Assert.Equal(["127.0.0.0/8", "::1/128"], _settings.MyNetworks.Entries);
+        Assert.Equal(["localhost"], _settings.MyDestination);
+        Assert.Empty(_settings.RelayDomains.Entries);
+        Assert.Null(_settings.LocalRecipients);
+        Assert.Equal(50, _settings.HopcountLimit);
+        Assert.Equal(TimeSpan.FromSeconds(30), _settings.ShutdownTimeout);
+    }
+
+    [Fact]
+    public void Reference_should_default_the_smtpd_settings()
+    {
+        SmtpdSettings smtpd = _settings.Smtpd;
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 2525)], smtpd.Listen);
+        Assert.Equal([Restriction.PermitMynetworks, Restriction.RejectUnauthDestination], smtpd.RecipientRestrictions);
+        Assert.Equal(10_240_000, smtpd.MessageSizeLimit);
+        Assert.Equal(1000, smtpd.RecipientLimit);
+        Assert.Equal(TimeSpan.FromSeconds(300), smtpd.Timeout);
+        Assert.Equal(20, smtpd.HardErrorLimit);
+        Assert.Equal(10, smtpd.SoftErrorLimit);
+        Assert.Equal(50, smtpd.ClientConnectionLimit);
+        Assert.Equal(10_000, smtpd.ConnectionLimit);
+        Assert.True(smtpd.PerRequestDeadline);
+        Assert.Equal(500, smtpd.MinDataRate);
+        Assert.Equal(TimeSpan.Zero, smtpd.GreetPause);
+    }
+
+    [Fact]
+    public void Reference_should_default_the_queue_settings()
+    {
+        Assert.Equal(
+            new QueueSettings(
+                ActiveLimit: 20_000,
+                MinimalBackoffTime: TimeSpan.FromSeconds(300),
+                MaximalBackoffTime: TimeSpan.FromSeconds(4000),
+                MaximalQueueLifetime: TimeSpan.FromDays(5),
+                BounceQueueLifetime: TimeSpan.FromDays(5),
+                LocalDeliveryConcurrency: 64,
+                SnapshotEvery: 20_000),
+            _settings.Queue);
+    }
+
+    [Fact]
+    public void Reference_should_default_the_spool_settings()
+    {
+        Assert.Equal(new SpoolSettings(SegmentSize: 64L * 1024 * 1024, CommitBatchLimit: 512, MinFreeSpace: 100L * 1024 * 1024), _settings.Spool);
+    }
+
+    [Fact]
+    public void Reference_should_define_exactly_the_documented_keys()
+    {
+        // A key added to reference.conf must get a default assertion above and a place in this list.
+        string[] expected =
+        [
+            "mta.myhostname", "mta.data-dir", "mta.mynetworks", "mta.mydestination", "mta.relay-domains",
+            "mta.local-recipients", "mta.hopcount-limit", "mta.shutdown-timeout",
+            "mta.smtpd", "mta.smtpd.listen", "mta.smtpd.recipient-restrictions", "mta.smtpd.message-size-limit",
+            "mta.smtpd.recipient-limit", "mta.smtpd.timeout", "mta.smtpd.hard-error-limit", "mta.smtpd.soft-error-limit",
+            "mta.smtpd.client-connection-limit", "mta.smtpd.connection-limit", "mta.smtpd.per-request-deadline",
+            "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause",
+            "mta.queue", "mta.queue.active-limit", "mta.queue.minimal-backoff-time", "mta.queue.maximal-backoff-time",
+            "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",
+            "mta.queue.snapshot-every",
+            "mta.spool", "mta.spool.segment-size", "mta.spool.commit-batch-limit", "mta.spool.min-free-space",
+        ];
+
+        Assert.Equal(expected, MtaConfigLoader.Catalog.AllKeys);
+        Assert.True(MtaConfigLoader.Catalog.IsTable("mta.local-recipients"));
+        Assert.False(MtaConfigLoader.Catalog.IsTable("mta.smtpd"));
+        Assert.True(MtaConfigLoader.Catalog.IsList("mta.relay-domains"));
+        Assert.True(MtaConfigLoader.Catalog.IsList("mta.smtpd.listen"));
+        Assert.False(MtaConfigLoader.Catalog.IsList("mta.hopcount-limit"));
+    }
+
+    [Fact]
+    public void Reference_should_document_every_key_with_a_comment_above_it()
+    {
+        using Stream stream = typeof(MtaConfigLoader).Assembly.GetManifestResourceStream("Mta.reference.conf")!;
+        string[] lines = new StreamReader(stream).ReadToEnd().Split('\n');
+        var undocumented = new List<string>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            Match setting = Regex.Match(lines[i], @"^\s*([a-z-]+)\s*=");
+            if (setting.Success && (i == 0 || !lines[i - 1].TrimStart().StartsWith('#')))
+            {
+                undocumented.Add(setting.Groups[1].Value);
+            }
+        }
+
+        Assert.Empty(undocumented);
+    }
+}
