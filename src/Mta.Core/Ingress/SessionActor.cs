@@ -20,7 +20,7 @@ public sealed record SessionContext(MtaSettings Settings, SpoolStore Spool, Queu
 /// </summary>
 public sealed class SessionActor : ReceiveActor
 {
-    private readonly SmtpConnection _connection;
+    private readonly ISmtpConnection _connection;
     private readonly SessionContext _context;
     private readonly MtaSettings _settings;
     private readonly ILogger _log;
@@ -38,7 +38,7 @@ public sealed class SessionActor : ReceiveActor
     private int _messages;
 
     /// <summary>Creates the session for an accepted connection.</summary>
-    public SessionActor(SmtpConnection connection, SessionContext context)
+    public SessionActor(ISmtpConnection connection, SessionContext context)
     {
         _connection = connection;
         _context = context;
@@ -123,7 +123,7 @@ public sealed class SessionActor : ReceiveActor
                 Respond(Replies.Help);
                 break;
             case SmtpVerb.Vrfy:
-                Respond(command.Argument.Length == 0 ? SmtpReply.Create(501, "5.5.4", "Syntax: VRFY address") : Replies.VrfyCannot);
+                Respond(command.Argument.Length == 0 ? Replies.VrfySyntax : Replies.VrfyCannot);
                 break;
             case SmtpVerb.Quit:
                 _connection.Instruct(Instruction.CloseWith(Replies.Bye));
@@ -137,7 +137,7 @@ public sealed class SessionActor : ReceiveActor
 
     private void OnHelo(SmtpCommand command, bool moreInput)
     {
-        if (!SmtpArguments.TryParseHelo(command.Argument, out var domain, out var error))
+        if (!SmtpArguments.TryParseHelo(command.Verb, command.Argument, out var domain, out var error))
         {
             Reject(error);
             return;
@@ -153,7 +153,7 @@ public sealed class SessionActor : ReceiveActor
         _state = SmtpState.Greeted;
         Respond(_esmtp
             ? Replies.Ehlo(_settings.MyHostname, domain, EhloExtensions(_settings))
-            : SmtpReply.Create(250, null, _settings.MyHostname));
+            : Replies.Helo(_settings.MyHostname));
     }
 
     private static IReadOnlyList<string> EhloExtensions(MtaSettings settings) =>
@@ -168,6 +168,11 @@ public sealed class SessionActor : ReceiveActor
 
     private void OnMail(SmtpCommand command)
     {
+        if (_bdatStarted)
+        {
+            Reject(Replies.MailAfterBdat);
+            return;
+        }
         if (!SmtpArguments.TryParseMailFrom(command.Argument, out var mail, out var error))
         {
             Reject(error);
@@ -175,7 +180,7 @@ public sealed class SessionActor : ReceiveActor
         }
         if (mail.Size is { } size && size > _settings.Smtpd.MessageSizeLimit)
         {
-            Reject(SmtpReply.Create(552, "5.3.4", "Message size exceeds fixed limit"));
+            Reject(Replies.MessageSizeExceedsLimit);
             return;
         }
         if (_context.Spool.AvailableFreeSpace < _settings.Spool.MinFreeSpace + (mail.Size ?? 0))
@@ -196,6 +201,11 @@ public sealed class SessionActor : ReceiveActor
 
     private void OnRcpt(SmtpCommand command)
     {
+        if (_bdatStarted)
+        {
+            Reject(Replies.RcptAfterBdat);
+            return;
+        }
         if (!SmtpArguments.TryParseRcptTo(command.Argument, out var rcpt, out var error))
         {
             Reject(error);
@@ -240,6 +250,11 @@ public sealed class SessionActor : ReceiveActor
 
     private void OnData(bool moreInput)
     {
+        if (_bdatStarted)
+        {
+            Reject(Replies.DataAfterBdat);
+            return;
+        }
         if (moreInput)
         {
             ProtocolViolation("DATA");
@@ -261,6 +276,8 @@ public sealed class SessionActor : ReceiveActor
             return;
         }
         var failure = _bdatFailure;
+        if (failure is null && size == 0 && !last)
+            failure = Replies.NullBdat;
         if (failure is null && _state != SmtpState.Rcpt)
             failure = SmtpCommandTable.Lookup(_state, SmtpVerb.Bdat).Rejection ?? Replies.BadSequence;
         if (failure is not null)

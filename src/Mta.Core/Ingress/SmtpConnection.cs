@@ -31,7 +31,7 @@ public sealed record ConnectionOptions(
 /// is drained. It never reads ahead of the command the actor is deciding, so nothing is read
 /// from the socket that a protocol change (STARTTLS) would have to discard unseen.
 /// </summary>
-public sealed class SmtpConnection
+public sealed class SmtpConnection : ISmtpConnection
 {
     private readonly Socket _socket;
     private readonly ConnectionOptions _options;

@@ -128,9 +128,9 @@ public sealed class SmtpListener
         {
             SmtpReply? refusal = null;
             if (_settings.Smtpd.ConnectionLimit > 0 && total > _settings.Smtpd.ConnectionLimit)
-                refusal = SmtpReply.Create(421, "4.7.0", $"{_settings.MyHostname} Error: too many connections");
+                refusal = Replies.TooManyConnections(_settings.MyHostname);
             else if (!exempt && _settings.Smtpd.ClientConnectionLimit > 0 && perClient > _settings.Smtpd.ClientConnectionLimit)
-                refusal = SmtpReply.Create(421, "4.7.0", $"{_settings.MyHostname} Error: too many connections from {address}");
+                refusal = Replies.TooManyConnections(_settings.MyHostname, address.ToString());
             if (refusal is not null)
             {
                 _logger.LogWarning("Refused connection from {Client}: {Reason}", address, refusal.Lines[0]);
