@@ -7,6 +7,7 @@ using Akka.Streams;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Mta.Core.Configuration;
+using Mta.Core.IO;
 using Mta.Core.Ingress;
 using Mta.Core.Local;
 using Mta.Core.Queue;
@@ -63,10 +64,22 @@ public sealed class MtaNode
                 "Mta.Core.Queue.QueueSnapshot, Mta.Core" = mta-queue
               }
             }
+            # SQLite's ADO.NET calls are synchronous and each commit waits for fsync: the journal
+            # runs on threads of its own so the actors' thread pool never blocks on the disk.
+            mta-journal-dispatcher {
+              type = ForkJoinDispatcher
+              throughput = 100
+              dedicated-thread-pool {
+                thread-count = 2
+                threadtype = background
+              }
+            }
             akka.persistence {
               journal {
                 plugin = "akka.persistence.journal.sql"
                 sql {
+                  plugin-dispatcher = "mta-journal-dispatcher"
+                  materializer-dispatcher = "mta-journal-dispatcher"
                   connection-string = {{quoted}}
                   provider-name = "SQLite.MS"
                   auto-initialize = on
@@ -79,6 +92,7 @@ public sealed class MtaNode
               snapshot-store {
                 plugin = "akka.persistence.snapshot-store.sql"
                 sql {
+                  plugin-dispatcher = "mta-journal-dispatcher"
                   connection-string = {{quoted}}
                   provider-name = "SQLite.MS"
                   auto-initialize = on
@@ -103,8 +117,11 @@ public sealed class MtaNode
     public static MtaNode Start(ActorSystem system, MtaSettings settings, ILoggerFactory loggerFactory, TimeProvider clock)
     {
         PrepareDataDirectory(settings.DataDir);
-        var spool = new SpoolStore(Path.Combine(settings.DataDir, "spool"), settings.Spool.SegmentSize, loggerFactory.CreateLogger<SpoolStore>());
-        var maildir = new MaildirWriter(settings.DataDir, settings.MyHostname, loggerFactory.CreateLogger<MaildirWriter>());
+        // fsync and fdatasync block in the kernel: they get threads of their own, never the shared pool's.
+        var spool = new SpoolStore(Path.Combine(settings.DataDir, "spool"), settings.Spool.SegmentSize, loggerFactory.CreateLogger<SpoolStore>(),
+            new DedicatedThreadScheduler("spool-sync", 2));
+        var maildir = new MaildirWriter(settings.DataDir, settings.MyHostname, loggerFactory.CreateLogger<MaildirWriter>(),
+            new DedicatedThreadScheduler("maildir", settings.Queue.LocalDeliveryConcurrency));
         var local = system.ActorOf(LocalDeliveryActor.Props(maildir, spool, settings.Queue.LocalDeliveryConcurrency), "local");
         var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, remote: null), "router");
         // Journal failures stop the queue actor; it comes back with backoff and recovers from the journal.

@@ -29,15 +29,19 @@ public sealed partial class MaildirWriter
     private readonly string dataDir;
     private readonly string hostName;
     private readonly ILogger logger;
+    private readonly TaskScheduler scheduler;
 
     /// <summary>Creates a writer for the Maildirs below <paramref name="dataDir"/>.</summary>
     /// <param name="dataDir">The data folder (mta.data-dir); Maildirs live in its <c>maildir/</c> folder.</param>
     /// <param name="hostName">This host's name (mta.myhostname); it ends every file name.</param>
     /// <param name="logger">Receives one line per delivery and per failure.</param>
+    /// <param name="scheduler">Where the blocking file system work runs (fsync waits in the kernel):
+    /// a <see cref="DedicatedThreadScheduler"/> in a running node; the thread pool when null.</param>
     /// <exception cref="ArgumentException">The data folder or host name is empty, or the host name
     /// holds a control character.</exception>
-    public MaildirWriter(string dataDir, string hostName, ILogger logger)
+    public MaildirWriter(string dataDir, string hostName, ILogger logger, TaskScheduler? scheduler = null)
     {
+        this.scheduler = scheduler ?? TaskScheduler.Default;
         ArgumentException.ThrowIfNullOrEmpty(dataDir);
         ArgumentNullException.ThrowIfNull(logger);
         MaildirPaths.EncodeHostName(hostName);
@@ -59,9 +63,15 @@ public sealed partial class MaildirWriter
     /// (see <see cref="MaildirPaths.DeliveryFileName"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled;
     /// the partial file has been removed and nothing was delivered.</exception>
-    public async Task<MaildirResult> DeliverAsync(MaildirDelivery delivery, CancellationToken cancellationToken)
+    public Task<MaildirResult> DeliverAsync(MaildirDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        return Task.Factory.StartNew(() => Deliver(delivery, cancellationToken), cancellationToken, TaskCreationOptions.DenyChildAttach, scheduler);
+    }
+
+    /// <summary>The delivery itself, blocking until the file is durable; see <see cref="DeliverAsync"/>.</summary>
+    private MaildirResult Deliver(MaildirDelivery delivery, CancellationToken cancellationToken)
+    {
         var fileName = MaildirPaths.DeliveryFileName(delivery.QueueId, delivery.RecipientIndex, hostName);
 
         string folder;
@@ -100,10 +110,10 @@ public sealed partial class MaildirWriter
                 return MaildirResult.AlreadyDelivered;
             }
 
-            await using (var file = new FileStream(temporaryPath, TemporaryFileOptions))
+            using (var file = new FileStream(temporaryPath, TemporaryFileOptions))
             {
                 ownsTemporaryFile = true;
-                await WriteMessageAsync(file, delivery, cancellationToken).ConfigureAwait(false);
+                WriteMessage(file, delivery, cancellationToken);
                 PosixFs.Fdatasync(file.SafeFileHandle);
             }
 
@@ -223,7 +233,7 @@ public sealed partial class MaildirWriter
     /// Writes the two delivery headers and the stored message through one pooled buffer; the
     /// headers share the first write so a small message costs one write call.
     /// </summary>
-    private static async Task WriteMessageAsync(FileStream file, MaildirDelivery delivery, CancellationToken cancellationToken)
+    private static void WriteMessage(FileStream file, MaildirDelivery delivery, CancellationToken cancellationToken)
     {
         var headers = $"Return-Path: <{delivery.ReturnPath}>\r\nDelivered-To: {delivery.DeliveredTo}\r\n";
         var headerLength = Encoding.UTF8.GetByteCount(headers);
@@ -231,10 +241,11 @@ public sealed partial class MaildirWriter
         try
         {
             var filled = Encoding.UTF8.GetBytes(headers, buffer);
-            await using var body = delivery.OpenBody() ?? throw new InvalidOperationException("The message body could not be opened.");
+            using var body = delivery.OpenBody() ?? throw new InvalidOperationException("The message body could not be opened.");
             while (true)
             {
-                var read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = body.Read(buffer.AsSpan(filled));
                 if (read == 0)
                 {
                     break;
@@ -243,14 +254,14 @@ public sealed partial class MaildirWriter
                 filled += read;
                 if (filled == buffer.Length)
                 {
-                    await file.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
+                    file.Write(buffer.AsSpan(0, filled));
                     filled = 0;
                 }
             }
 
             if (filled > 0)
             {
-                await file.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
+                file.Write(buffer.AsSpan(0, filled));
             }
         }
         finally
@@ -285,7 +296,7 @@ public sealed partial class MaildirWriter
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Delivered {QueueId} recipient {RecipientIndex} to {MaildirFile}")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Delivered {QueueId} recipient {RecipientIndex} to {MaildirFile}")]
     private static partial void LogDelivered(ILogger logger, string queueId, int recipientIndex, string maildirFile);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Already delivered {QueueId} recipient {RecipientIndex} to {Mailbox}; not written again")]

@@ -22,14 +22,20 @@ public sealed class SpoolStore : IDisposable
     private readonly string _directory;
     private readonly long _segmentSize;
     private readonly ILogger _logger;
+    private readonly TaskScheduler _syncScheduler;
     private Segment? _current;
     private long _nextId;
     private long _freeSpace;
     private long _freeSpaceCheckedAt = -10_000;
 
     /// <summary>Opens the spool folder; segments found there are sealed until <see cref="Recover"/> decides their fate.</summary>
-    public SpoolStore(string directory, long segmentSize, ILogger logger)
+    /// <param name="directory">The spool folder.</param>
+    /// <param name="segmentSize">Size at which a segment is sealed and a new one started.</param>
+    /// <param name="logger">Receives removals and failures.</param>
+    /// <param name="syncScheduler">Where fdatasync runs (it blocks in the kernel): dedicated threads in a running node, the thread pool when null.</param>
+    public SpoolStore(string directory, long segmentSize, ILogger logger, TaskScheduler? syncScheduler = null)
     {
+        _syncScheduler = syncScheduler ?? TaskScheduler.Default;
         _directory = directory;
         _segmentSize = segmentSize;
         _logger = logger;
@@ -108,16 +114,11 @@ public sealed class SpoolStore : IDisposable
             }
         }
         if (dirty is null) return;
-        if (dirty.Count == 1)
-        {
-            await Task.Run(() => Fdatasync(dirty[0])).ConfigureAwait(false);
-            return;
-        }
         var syncs = new Task[dirty.Count];
         for (var i = 0; i < dirty.Count; i++)
         {
             var segment = dirty[i];
-            syncs[i] = Task.Run(() => Fdatasync(segment));
+            syncs[i] = Task.Factory.StartNew(() => Fdatasync(segment), CancellationToken.None, TaskCreationOptions.DenyChildAttach, _syncScheduler);
         }
         await Task.WhenAll(syncs).ConfigureAwait(false);
     }
