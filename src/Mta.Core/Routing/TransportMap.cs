@@ -20,6 +20,7 @@ public sealed class TransportMap
     private readonly TableSource _source;
     private readonly int _defaultPort;
     private readonly ILogger _logger;
+    private readonly Lock _reloadGate = new();
     private volatile Snapshot _snapshot;
 
     private TransportMap(TableSource source, int defaultPort, ILogger logger, Snapshot snapshot)
@@ -108,16 +109,26 @@ public sealed class TransportMap
             return snapshot;
         }
 
-        // The file changed: parse the new table once and keep what is usable.
-        var problems = new List<EntryProblem>();
-        Snapshot reloaded = Parse(entries, _defaultPort, problems);
-        foreach (EntryProblem problem in problems)
+        // The file changed: parse the new table once (one caller at a time, so bad entries are
+        // logged once) and keep what is usable.
+        lock (_reloadGate)
         {
-            TransportMapLog.EntrySkipped(_logger, Key, Location(_source, problem.Key), problem.Key, problem.Problem);
-        }
+            snapshot = _snapshot;
+            if (ReferenceEquals(entries, snapshot.Source))
+            {
+                return snapshot;
+            }
 
-        _snapshot = reloaded;
-        return reloaded;
+            var problems = new List<EntryProblem>();
+            Snapshot reloaded = Parse(entries, _defaultPort, problems);
+            foreach (EntryProblem problem in problems)
+            {
+                TransportMapLog.EntrySkipped(_logger, Key, Location(_source, problem.Key), problem.Key, problem.Problem);
+            }
+
+            _snapshot = reloaded;
+            return reloaded;
+        }
     }
 
     private static Snapshot Parse(IReadOnlyDictionary<string, string> entries, int defaultPort, List<EntryProblem> problems)
