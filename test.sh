@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 packages=()
 command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+[ -x /usr/sbin/dnsmasq ] || packages+=(dnsmasq)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

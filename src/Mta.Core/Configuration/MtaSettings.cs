@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Configuration;
 using Microsoft.Extensions.Logging;
+using Mta.Core.Routing;
 
 namespace Mta.Core.Configuration;
 
@@ -44,6 +45,9 @@ public sealed record MtaSettings
     /// <summary><c>mta.local-recipients</c>: known local recipients; null when any local part is accepted.</summary>
     public required RecipientTable? LocalRecipients { get; init; }
 
+    /// <summary><c>mta.transport-maps</c>: routes by recipient domain, looked up before the relay host and DNS.</summary>
+    public required TransportMap TransportMaps { get; init; }
+
     /// <summary><c>mta.hopcount-limit</c>: most Received headers before a message is treated as looping.</summary>
     public required int HopcountLimit { get; init; }
 
@@ -52,6 +56,12 @@ public sealed record MtaSettings
 
     /// <summary><c>mta.smtpd</c>: the SMTP server.</summary>
     public required SmtpdSettings Smtpd { get; init; }
+
+    /// <summary><c>mta.smtp</c>: onward delivery over SMTP.</summary>
+    public required SmtpSettings Smtp { get; init; }
+
+    /// <summary><c>mta.dns</c>: DNS lookups of onward delivery.</summary>
+    public required DnsSettings Dns { get; init; }
 
     /// <summary><c>mta.queue</c>: queue manager limits and retry schedule.</summary>
     public required QueueSettings Queue { get; init; }
@@ -77,6 +87,7 @@ public sealed record MtaSettings
         var reader = new SettingReader(full);
         string baseDir = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
         string myHostname = ReadMyHostname(reader);
+        SmtpSettings smtp = ReadSmtp(reader);
         return new MtaSettings
         {
             MyHostname = myHostname,
@@ -85,9 +96,12 @@ public sealed record MtaSettings
             RelayDomains = DomainMatcher.Parse(reader.StringList("mta.relay-domains", "domains"), "mta.relay-domains"),
             MyNetworks = NetworkList.Parse(reader.StringList("mta.mynetworks", "CIDR networks"), "mta.mynetworks"),
             LocalRecipients = ReadLocalRecipients(reader, baseDir, timeProvider, logger),
+            TransportMaps = TransportMap.Create(TableSource.FromConfig(reader.Config, "mta.transport-maps", baseDir, timeProvider, logger), smtp.Port, logger),
             HopcountLimit = reader.Int("mta.hopcount-limit", 1),
             ShutdownTimeout = reader.Duration("mta.shutdown-timeout", TimeSpan.Zero),
             Smtpd = ReadSmtpd(reader),
+            Smtp = smtp,
+            Dns = ReadDns(reader),
             Queue = ReadQueue(reader),
             Spool = ReadSpool(reader),
         };
@@ -109,7 +123,7 @@ public sealed record MtaSettings
         string configured = reader.String(key, DomainName.Form).Trim();
         if (configured.Length == 0)
         {
-            return Dns.GetHostName();
+            return System.Net.Dns.GetHostName();
         }
 
         string hostname = DomainName.WithoutTrailingDot(configured).ToString();
@@ -185,6 +199,43 @@ public sealed record MtaSettings
             GreetPause: reader.Duration("mta.smtpd.greet-pause", TimeSpan.Zero));
     }
 
+    private static SmtpSettings ReadSmtp(SettingReader reader)
+    {
+        const string relayhostKey = "mta.smtp.relayhost";
+        int port = reader.Int("mta.smtp.port", 1, IPEndPoint.MaxPort);
+        string relayhost = reader.String(relayhostKey, NextHopSyntax.DestinationForm).Trim();
+        if (relayhost.Length == 0)
+        {
+            return new SmtpSettings(Relayhost: null, Port: port);
+        }
+
+        return NextHopSyntax.TryParseDestination(relayhost, port, out NextHop? hop, out string? problem)
+            ? new SmtpSettings(hop, port)
+            : throw new ConfigurationException(relayhostKey, $"Invalid value '{relayhost}' for '{relayhostKey}': {problem}; expected {NextHopSyntax.DestinationForm}, or empty for none.");
+    }
+
+    private static DnsSettings ReadDns(SettingReader reader)
+    {
+        const string serversKey = "mta.dns.servers";
+        const string timeoutKey = "mta.dns.timeout";
+        var servers = new List<IPEndPoint>();
+        foreach (string entry in reader.StringList(serversKey, "resolver addresses"))
+        {
+            servers.Add(NameServerAddress.TryParse(entry, out IPEndPoint? server)
+                ? server
+                : throw new ConfigurationException(serversKey, $"Invalid resolver '{entry}' in '{serversKey}': expected {NameServerAddress.Form}."));
+        }
+
+        // DnsClient takes the timeout in whole milliseconds as an int; an hour is far beyond any useful wait.
+        TimeSpan timeout = reader.Duration(timeoutKey, TimeSpan.FromMilliseconds(1));
+        if (timeout > TimeSpan.FromHours(1))
+        {
+            throw ConfigurationException.InvalidValue(timeoutKey, reader.String(timeoutKey), $"{ValueSyntax.DurationForm}, from 1ms to 1h");
+        }
+
+        return new DnsSettings(servers, timeout);
+    }
+
     private static QueueSettings ReadQueue(SettingReader reader)
     {
         TimeSpan minimalBackoff = reader.Duration("mta.queue.minimal-backoff-time", TimeSpan.FromTicks(1));
@@ -243,6 +294,16 @@ public sealed record SmtpdSettings(
     bool PerRequestDeadline,
     int MinDataRate,
     TimeSpan GreetPause);
+
+/// <summary>Settings of onward delivery over SMTP (<c>mta.smtp</c>).</summary>
+/// <param name="Relayhost">Where mail goes that the transport table does not route; null: each recipient domain's MX hosts.</param>
+/// <param name="Port">The port of a nexthop that names none.</param>
+public sealed record SmtpSettings(NextHop? Relayhost, int Port);
+
+/// <summary>Settings of DNS lookups for onward delivery (<c>mta.dns</c>).</summary>
+/// <param name="Servers">The resolvers to ask, in order; empty: those of /etc/resolv.conf.</param>
+/// <param name="Timeout">How long to wait for one answer from one resolver.</param>
+public sealed record DnsSettings(IReadOnlyList<IPEndPoint> Servers, TimeSpan Timeout);
 
 /// <summary>Settings of the queue manager (<c>mta.queue</c>).</summary>
 /// <param name="ActiveLimit">Most messages in the active queue.</param>

@@ -17,7 +17,7 @@ public sealed class MtaSettingsSpec
     [InlineData("mta.smtpd.timout = 5m", "mta.smtpd.timout", "mta.smtpd.timeout")]
     [InlineData("mta.mynetwork = []", "mta.mynetwork", "mta.mynetworks")]
     [InlineData("mta.queue.maximal-backof-time = 1h", "mta.queue.maximal-backof-time", "mta.queue.maximal-backoff-time")]
-    [InlineData("mta.smtp { timeout = 5m }", "mta.smtp", "mta.smtpd")]
+    [InlineData("mta.smtp { timeout = 5m }", "mta.smtp.timeout", "mta.smtpd.timeout")]
     [InlineData("mta.spool.segment_size = 1MiB", "mta.spool.segment_size", "mta.spool.segment-size")]
     [InlineData("mta.message-size-limit = 1", "mta.message-size-limit", "mta.smtpd.message-size-limit")]
     [InlineData("mta.SMTPD.timeout = 5m", "mta.SMTPD", "mta.smtpd")]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Mta.Core.Configuration;
+using Mta.Core.Routing;
 using Xunit;
 
 namespace Mta.Core.Tests.Configuration;
@@ -44,6 +45,17 @@ public sealed class ReferenceConfigSpec
     }
 
     [Fact]
+    public void Reference_should_default_the_routing_settings()
+    {
+        Assert.Equal(0, _settings.TransportMaps.Count);
+        Assert.Null(_settings.TransportMaps.Find("example.com"));
+        Assert.Equal("mta.transport-maps", _settings.TransportMaps.Key);
+        Assert.Equal(new SmtpSettings(Relayhost: null, Port: 25), _settings.Smtp);
+        Assert.Empty(_settings.Dns.Servers);
+        Assert.Equal(TimeSpan.FromSeconds(5), _settings.Dns.Timeout);
+    }
+
+    [Fact]
     public void Reference_should_default_the_queue_settings()
     {
         Assert.Equal(
@@ -71,11 +83,13 @@ public sealed class ReferenceConfigSpec
         string[] expected =
         [
             "mta.myhostname", "mta.data-dir", "mta.mynetworks", "mta.mydestination", "mta.relay-domains",
-            "mta.local-recipients", "mta.hopcount-limit", "mta.shutdown-timeout",
+            "mta.local-recipients", "mta.transport-maps", "mta.hopcount-limit", "mta.shutdown-timeout",
             "mta.smtpd", "mta.smtpd.listen", "mta.smtpd.recipient-restrictions", "mta.smtpd.message-size-limit",
             "mta.smtpd.recipient-limit", "mta.smtpd.timeout", "mta.smtpd.hard-error-limit", "mta.smtpd.soft-error-limit",
             "mta.smtpd.client-connection-limit", "mta.smtpd.connection-limit", "mta.smtpd.per-request-deadline",
             "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause",
+            "mta.smtp", "mta.smtp.relayhost", "mta.smtp.port",
+            "mta.dns", "mta.dns.servers", "mta.dns.timeout",
             "mta.queue", "mta.queue.active-limit", "mta.queue.minimal-backoff-time", "mta.queue.maximal-backoff-time",
             "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",
             "mta.queue.snapshot-every",
@@ -84,6 +98,9 @@ public sealed class ReferenceConfigSpec
 
         Assert.Equal(expected, MtaConfigLoader.Catalog.AllKeys);
         Assert.True(MtaConfigLoader.Catalog.IsTable("mta.local-recipients"));
+        Assert.True(MtaConfigLoader.Catalog.IsTable("mta.transport-maps"));
+        Assert.True(MtaConfigLoader.Catalog.IsList("mta.dns.servers"));
+        Assert.False(MtaConfigLoader.Catalog.IsList("mta.smtp.relayhost"));
         Assert.False(MtaConfigLoader.Catalog.IsTable("mta.smtpd"));
         Assert.True(MtaConfigLoader.Catalog.IsList("mta.relay-domains"));
         Assert.True(MtaConfigLoader.Catalog.IsList("mta.smtpd.listen"));
