@@ -1,0 +1,54 @@
+using System.Net.Sockets;
+using Mta.EndToEnd.Tests.Support;
+using Xunit;
+
+namespace Mta.EndToEnd.Tests;
+
+/// <summary>
+/// SIGTERM stops the server gracefully: no new connections, idle sessions are told 421, and a
+/// message being received may finish and is acknowledged (and so must survive).
+/// </summary>
+public sealed class GracefulShutdownTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+
+    [Fact]
+    public async Task A_message_in_the_middle_of_DATA_at_SIGTERM_is_finished_and_acknowledged_while_new_connections_are_refused()
+    {
+        const string recipient = "shutdown@localhost";
+        var port = MtaServerProcess.FreePort();
+        var messageId = TestMessages.NewMessageId();
+        var content = TestMessages.Text(recipient, messageId, "first half of the body\r\nsecond half of the body\r\n");
+        var split = content.IndexOf("second half", StringComparison.Ordinal);
+        await using (var server = await MtaServerProcess.StartAsync(_folder.Path, port, "shutdown-timeout = 20s"))
+        {
+            await using var sending = await RawSmtpConnection.OpenAsync(port);
+            Assert.Equal(250, (await sending.CommandAsync($"MAIL FROM:<{TestMessages.Sender}>")).Code);
+            Assert.Equal(250, (await sending.CommandAsync($"RCPT TO:<{recipient}>")).Code);
+            Assert.Equal(354, (await sending.CommandAsync("DATA")).Code);
+            await sending.SendAsync(content[..split]);
+            await using var idle = await RawSmtpConnection.OpenAsync(port);
+
+            await server.TerminateAsync();
+
+            // The idle session hears of the shutdown only after the listening socket is closed.
+            Assert.StartsWith("421 4.3.2 ", (await idle.ReadReplyAsync()).FirstLine, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, await idle.ReadUntilClosedAsync());
+            var refused = await Assert.ThrowsAsync<SocketException>(() => RawSmtpConnection.ConnectAsync(port));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+
+            await sending.SendAsync(content[split..] + ".\r\n");
+            Assert.StartsWith("250 2.0.0 Ok: queued as ", (await sending.ReadReplyAsync()).FirstLine, StringComparison.Ordinal);
+            Assert.StartsWith("421 4.3.2 ", (await sending.ReadReplyAsync()).FirstLine, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, await sending.ReadUntilClosedAsync());
+            Assert.Equal(0, await server.WaitForExitAsync());
+        }
+
+        // Acknowledged means kept: after a restart the message is (or already was) delivered.
+        await using var restarted = await MtaServerProcess.StartAsync(_folder.Path, port);
+        var delivered = DeliveredMessage.Parse(await restarted.Maildirs.WaitForSingleMessageAsync(recipient));
+        Assert.Equal(messageId, DeliveredMessage.HeaderValue(delivered.Content, "Message-ID"));
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
