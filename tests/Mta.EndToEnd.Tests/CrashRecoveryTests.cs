@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Mta.EndToEnd.Tests.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Mta.EndToEnd.Tests;
 
@@ -9,7 +10,7 @@ namespace Mta.EndToEnd.Tests;
 /// while the server is killed; after a restart on the same data folder every acknowledged message
 /// is delivered, and none twice.
 /// </summary>
-public sealed class CrashRecoveryTests : IDisposable
+public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Senders = 20;
     private const int MessageBudget = 2000;
@@ -27,7 +28,7 @@ public sealed class CrashRecoveryTests : IDisposable
     {
         var port = MtaServerProcess.FreePort();
         string firstOutput;
-        await using (var first = await MtaServerProcess.StartAsync(_folder.Path, port))
+        await using (var first = await MtaServerProcess.StartAsync(_folder.Path, port, testOutput: output))
         {
             var senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(() => SendUntilTheServerDiesAsync(port))).ToArray();
             // The load runs for a bounded time (or message count); the kill lands while it is running.
@@ -39,7 +40,7 @@ public sealed class CrashRecoveryTests : IDisposable
         }
         Assert.True(_acknowledged.Count > 0, "no message was acknowledged before the kill:\n" + firstOutput);
 
-        await using var second = await MtaServerProcess.StartAsync(_folder.Path, port);
+        await using var second = await MtaServerProcess.StartAsync(_folder.Path, port, testOutput: output);
         var delivered = new Dictionary<string, string?>(StringComparer.Ordinal);
         var ids = await Poll.UntilAsync(
             () => DeliveredMessageIds(second.Maildirs, delivered),
@@ -47,6 +48,7 @@ public sealed class CrashRecoveryTests : IDisposable
             RecoveryTimeout,
             ids => $"{_acknowledged.Keys.Count(id => !ids.Contains(id))} of {_acknowledged.Count} acknowledged messages missing after the restart");
 
+        output.WriteLine($"{_acknowledged.Count} messages acknowledged before the kill, {delivered.Count} delivered after the restart");
         var copies = delivered.Values.GroupBy(id => id ?? "(no Message-ID)").ToDictionary(g => g.Key, g => g.Count());
         Assert.All(_acknowledged.Keys, id => Assert.Equal(1, copies[id]));
         Assert.DoesNotContain(copies, c => c.Value > 1);

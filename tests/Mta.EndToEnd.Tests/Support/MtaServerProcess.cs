@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Xunit.Abstractions;
 
 namespace Mta.EndToEnd.Tests.Support;
 
@@ -21,10 +22,12 @@ internal sealed class MtaServerProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ITestOutputHelper? _testOutput;
 
-    private MtaServerProcess(Process process, string rootFolder, int port)
+    private MtaServerProcess(Process process, string rootFolder, int port, ITestOutputHelper? testOutput)
     {
         _process = process;
+        _testOutput = testOutput;
         RootFolder = rootFolder;
         Port = port;
     }
@@ -68,9 +71,10 @@ internal sealed class MtaServerProcess : IAsyncDisposable
     /// <summary>
     /// Writes the configuration (the test host name, the data folder below <paramref name="rootFolder"/>,
     /// the port, then <paramref name="settings"/>: HOCON lines inside the <c>mta</c> block), starts the
-    /// server and returns once the port accepts connections.
+    /// server and returns once the port accepts connections. With <paramref name="testOutput"/> the
+    /// server's output goes to the test's output when the server is disposed.
     /// </summary>
-    public static async Task<MtaServerProcess> StartAsync(string rootFolder, int port, string settings = "")
+    public static async Task<MtaServerProcess> StartAsync(string rootFolder, int port, string settings = "", ITestOutputHelper? testOutput = null)
     {
         Directory.CreateDirectory(rootFolder);
         var configFile = Path.Combine(rootFolder, "mta.conf");
@@ -99,7 +103,7 @@ internal sealed class MtaServerProcess : IAsyncDisposable
             start.Environment.Remove(name);
 
         var process = new Process { StartInfo = start };
-        var server = new MtaServerProcess(process, rootFolder, port);
+        var server = new MtaServerProcess(process, rootFolder, port, testOutput);
         process.OutputDataReceived += (_, e) => server.Record(e.Data);
         process.ErrorDataReceived += (_, e) => server.Record(e.Data);
         process.Start();
@@ -159,6 +163,7 @@ internal sealed class MtaServerProcess : IAsyncDisposable
         }
         finally
         {
+            _testOutput?.WriteLine($"--- output of the server (pid {_process.Id}) ---\n{Output}");
             _process.Dispose();
         }
     }
