@@ -27,7 +27,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     public async Task Every_message_acknowledged_before_a_SIGKILL_is_delivered_exactly_once_after_a_restart()
     {
         var port = MtaServerProcess.FreePort();
-        string firstOutput;
         await using (var first = await MtaServerProcess.StartAsync(_folder.Path, port, testOutput: output))
         {
             var senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(() => SendUntilTheServerDiesAsync(port))).ToArray();
@@ -36,13 +35,12 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             _killed = true;
             await first.KillAsync();
             await Task.WhenAll(senders);
-            firstOutput = first.Output;
         }
-        Assert.True(_acknowledged.Count > 0, "no message was acknowledged before the kill:\n" + firstOutput);
+        Assert.NotEmpty(_acknowledged);
 
         await using var second = await MtaServerProcess.StartAsync(_folder.Path, port, testOutput: output);
         var delivered = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var ids = await Poll.UntilAsync(
+        await Poll.UntilAsync(
             () => DeliveredMessageIds(second.Maildirs, delivered),
             ids => _acknowledged.Keys.All(ids.Contains),
             RecoveryTimeout,
@@ -52,7 +50,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var copies = delivered.Values.GroupBy(id => id ?? "(no Message-ID)").ToDictionary(g => g.Key, g => g.Count());
         Assert.All(_acknowledged.Keys, id => Assert.Equal(1, copies[id]));
         Assert.DoesNotContain(copies, c => c.Value > 1);
-        Assert.True(ids.Count >= _acknowledged.Count);
     }
 
     public void Dispose() => _folder.Dispose();

@@ -16,7 +16,7 @@ public sealed class RawDeliveryTests(LoopbackServerFixture server)
     public async Task Eight_bit_content_declared_with_BODY_8BITMIME_arrives_byte_for_byte_after_dot_unstuffing()
     {
         const string recipient = "eightbit@localhost";
-        var content = SwaksDeliveryTests.TrickyContent(recipient, TestMessages.NewMessageId());
+        var content = TestMessages.TrickyContent(recipient, TestMessages.NewMessageId());
         await using var connection = await RawSmtpConnection.OpenAsync(server.Port);
 
         Assert.Equal("250 2.1.0 Ok", (await connection.CommandAsync($"MAIL FROM:<{TestMessages.Sender}> BODY=8BITMIME")).FirstLine);

@@ -11,37 +11,21 @@ public sealed class SwaksDeliveryTests(LoopbackServerFixture server) : IDisposab
 {
     private readonly TemporaryFolder _folder = new();
 
-    /// <summary>A message with every line shape that dot-stuffing and line limits can get wrong.</summary>
-    internal static string TrickyContent(string to, string messageId) => string.Join("\r\n",
-        "Received: from origin.example (origin.example [192.0.2.7]) by relay.example; Sat, 28 Nov 2026 20:00:00 +0000",
-        "From: <sender@client.example>",
-        $"To: <{to}>",
-        "Subject: dots, a long line and 8-bit text",
-        $"Message-ID: {messageId}",
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "Content-Transfer-Encoding: 8bit",
-        "",
-        ".a line that starts with a dot",
-        "..a line that starts with two dots",
-        ".",
-        "the line above is a single dot; the line below is 1500 octets long",
-        new string('x', 1500),
-        "Grüße aus Zürich, ☃, 日本語のテキスト",
-        "last line") + "\r\n";
-
-    [Fact]
-    public async Task A_message_sent_with_swaks_arrives_in_the_maildir_byte_for_byte_after_dot_unstuffing()
+    [Theory]
+    [InlineData("user@localhost", false)]
+    [InlineData("user-pipelining@localhost", true)]
+    public async Task A_message_sent_with_swaks_arrives_in_the_maildir_byte_for_byte_after_dot_unstuffing(string recipient, bool pipelining)
     {
-        const string recipient = "user@localhost";
-        var content = TrickyContent(recipient, TestMessages.NewMessageId());
+        var content = TestMessages.TrickyContent(recipient, TestMessages.NewMessageId());
         var dataFile = Path.Combine(_folder.Path, "message.eml");
         // swaks takes a final "." line as the end of data and dot-stuffs every other line itself.
         await File.WriteAllBytesAsync(dataFile, Encoding.UTF8.GetBytes(content + ".\r\n"));
 
-        var (exitCode, transcript) = await Swaks.RunAsync(
+        string[] arguments = [
             "--server", $"127.0.0.1:{server.Port}", "--helo", RawSmtpConnection.ClientName,
-            "--from", TestMessages.Sender, "--to", recipient, "--data", "@" + dataFile, "--timeout", "30");
+            "--from", TestMessages.Sender, "--to", recipient, "--data", "@" + dataFile, "--timeout", "30"];
+
+        var (exitCode, transcript) = await Swaks.RunAsync(pipelining ? [.. arguments, "--pipeline"] : arguments);
 
         Assert.True(exitCode == 0, transcript);
         var queueId = Regex.Match(transcript, @"<-  250 2\.0\.0 Ok: queued as (\S+)").Groups[1].Value;
@@ -51,7 +35,7 @@ public sealed class SwaksDeliveryTests(LoopbackServerFixture server) : IDisposab
         Assert.Equal($"<{TestMessages.Sender}>", delivered.ReturnPath);
         Assert.Equal(recipient, delivered.DeliveredTo);
         Assert.Matches(
-            $@"^Received: from client\.example \(unknown \[127\.0\.0\.1\]\)\r\n\tby mx\.test \(Mta\) with ESMTP id {queueId}\r\n\tfor <user@localhost>; [A-Z][a-z]{{2}}, \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d\d:\d\d:\d\d [+-]\d{{4}}$",
+            $@"^Received: from client\.example \(unknown \[127\.0\.0\.1\]\)\r\n\tby mx\.test \(Mta\) with ESMTP id {Regex.Escape(queueId)}\r\n\tfor <{Regex.Escape(recipient)}>; [A-Z][a-z]{{2}}, \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d\d:\d\d:\d\d [+-]\d{{4}}$",
             delivered.Received);
         Assert.Equal(Encoding.UTF8.GetBytes(content), delivered.Content);
         var received = DeliveredMessage.HeaderFields(file).Where(f => f.StartsWith("Received:", StringComparison.OrdinalIgnoreCase)).ToList();

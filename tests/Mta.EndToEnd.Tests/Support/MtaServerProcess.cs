@@ -44,9 +44,6 @@ internal sealed class MtaServerProcess : IAsyncDisposable
     /// <summary>The operating system's id of the server process.</summary>
     public int ProcessId => _process.Id;
 
-    /// <summary>Whether the process has ended.</summary>
-    public bool HasExited => _process.HasExited;
-
     /// <summary>The Maildirs this server delivers into.</summary>
     public Maildirs Maildirs => new(DataDir);
 

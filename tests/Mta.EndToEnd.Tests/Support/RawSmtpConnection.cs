@@ -182,7 +182,9 @@ internal sealed class RawSmtpConnection : IAsyncDisposable
             if (_end == _buffer.Length) throw new InvalidDataException("reply line longer than the read buffer");
             var context = string.Join("\n", linesSoFar) + Encoding.UTF8.GetString(_buffer, 0, _end);
             if (await FillAsync(context) == 0)
-                throw new IOException($"the server closed the connection in the middle of a reply; received: \"{context}\"");
+                throw new IOException(context.Length == 0
+                    ? "the server closed the connection without a reply"
+                    : $"the server closed the connection in the middle of a reply; received: \"{context}\"");
         }
     }
 
