@@ -305,7 +305,12 @@ public sealed class MaildirWriterTests : IDisposable
             return ValueTask.FromResult(buffer.Length);
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            buffer.AsSpan(offset, count).Fill((byte)'x');
+            cancellation.Cancel();
+            return count;
+        }
 
         public override void Flush() => throw new NotSupportedException();
 
