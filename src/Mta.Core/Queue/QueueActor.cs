@@ -30,6 +30,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, EnqueueRequest> _pendingCommits = new(StringComparer.Ordinal);
     private readonly PriorityQueue<(string QueueId, int Index), long> _due = new();
     private readonly Queue<string> _waiting = new();
+    private readonly Dictionary<string, QueueEntry> _deletedInFlight = new(StringComparer.Ordinal);
     private int _active;
     private int _eventsSinceSnapshot;
     private bool _snapshotInProgress;
@@ -52,6 +53,12 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         Command<CommitFailed>(OnCommitFailed);
         Command<DeliveryOutcome>(OnDeliveryOutcome);
         Command<RetryTick>(_ => DispatchDue());
+        Command<ListMessages>(_ => Sender.Tell(new QueueListing(_entries.Values.Select(View).ToList())));
+        Command<ShowMessage>(show => Sender.Tell(new QueueListing(_entries.TryGetValue(show.QueueId, out var entry) ? [View(entry)] : [])));
+        Command<DeleteMessage>(delete => Administer(delete.QueueId, new MessageDeleted(delete.QueueId), "deleted"));
+        Command<HoldMessage>(hold => Administer(hold.QueueId, new MessageHeld(hold.QueueId), "placed on hold"));
+        Command<ReleaseMessage>(release => Administer(release.QueueId, new MessageReleased(release.QueueId), "released from hold"));
+        Command<FlushQueue>(_ => Flush());
         Command<SaveSnapshotSuccess>(OnSnapshotSaved);
         Command<SaveSnapshotFailure>(f =>
         {
@@ -132,7 +139,21 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void OnDeliveryOutcome(DeliveryOutcome outcome)
     {
-        if (!_entries.TryGetValue(outcome.QueueId, out var entry)) return;
+        if (!_entries.TryGetValue(outcome.QueueId, out var entry))
+        {
+            // Deleted by an operator while this attempt ran: its body can go once no attempt reads it.
+            if (_deletedInFlight.TryGetValue(outcome.QueueId, out var deleted))
+            {
+                EndAttempt(deleted);
+                if (deleted.InFlight == 0)
+                {
+                    _deletedInFlight.Remove(outcome.QueueId);
+                    _spool.Release(deleted.Envelope.Body);
+                }
+                DispatchWaiting();
+            }
+            return;
+        }
         var envelope = entry.Envelope;
         var now = _clock.GetUtcNow();
         var progress = entry.Progress[outcome.Index];
@@ -171,6 +192,72 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    private void Administer(string queueId, IQueueEvent e, string done)
+    {
+        var replyTo = Sender;
+        if (!_entries.TryGetValue(queueId, out var entry))
+        {
+            replyTo.Tell(new AdminResult(false, $"{queueId}: no such message in the queue"));
+            return;
+        }
+        Persist(e, persisted =>
+        {
+            var removed = Apply(persisted);
+            switch (persisted)
+            {
+                case MessageDeleted when removed && entry.InFlight > 0:
+                    _deletedInFlight[queueId] = entry;
+                    break;
+                case MessageDeleted when removed:
+                    _spool.Release(entry.Envelope.Body);
+                    break;
+                case MessageReleased:
+                    for (var i = 0; i < entry.Progress.Length; i++)
+                        if (entry.Progress[i].Status == RecipientStatus.Deferred)
+                            _due.Enqueue((queueId, i), entry.Progress[i].NextAttemptUnixMs);
+                    Dispatch(entry, replayed: true);
+                    break;
+            }
+            QueueLog.Administered(_log, queueId, done);
+            AfterPersist();
+            replyTo.Tell(new AdminResult(true, $"{queueId}: {done}"));
+        });
+    }
+
+    private void Flush()
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var count = 0;
+        foreach (var entry in _entries.Values)
+        {
+            if (entry.Held) continue;
+            for (var i = 0; i < entry.Progress.Length; i++)
+            {
+                var progress = entry.Progress[i];
+                if (progress.Status != RecipientStatus.Deferred) continue;
+                progress.NextAttemptUnixMs = now;
+                _due.Enqueue((entry.Envelope.QueueId, i), now);
+                count++;
+            }
+        }
+        DispatchDue();
+        Sender.Tell(new AdminResult(true, $"{count} deferred recipients scheduled for delivery now"));
+    }
+
+    private static MessageView View(QueueEntry entry)
+    {
+        var envelope = entry.Envelope;
+        var recipients = new RecipientView[envelope.Recipients.Length];
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            var progress = entry.Progress[i];
+            recipients[i] = new RecipientView(envelope.Recipients[i].Address, progress.Status, progress.Attempts,
+                progress.Status == RecipientStatus.Deferred ? DateTimeOffset.FromUnixTimeMilliseconds(progress.NextAttemptUnixMs) : null,
+                progress.LastError);
+        }
+        return new MessageView(envelope.QueueId, envelope.Body.Length, envelope.Arrival, envelope.Sender, entry.Held, recipients);
+    }
+
     /// <summary>Applies an event to the state; true when the event completed its message and the message left the queue.</summary>
     private bool Apply(IQueueEvent e)
     {
@@ -187,6 +274,14 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason);
             case RecipientBounced bounced:
                 return Update(bounced.QueueId, bounced.Index, RecipientStatus.Bounced, 0, bounced.Reason);
+            case MessageHeld held:
+                if (_entries.TryGetValue(held.QueueId, out var toHold)) toHold.Held = true;
+                return false;
+            case MessageReleased released:
+                if (_entries.TryGetValue(released.QueueId, out var toRelease)) toRelease.Held = false;
+                return false;
+            case MessageDeleted deleted:
+                return _entries.Remove(deleted.QueueId);
             default:
                 return false;
         }
@@ -208,6 +303,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     /// <summary>Sends every recipient that is waiting for its first attempt; true if any was sent or queued for a slot.</summary>
     private bool Dispatch(QueueEntry entry, bool replayed)
     {
+        if (entry.Held) return false;
         var any = false;
         for (var i = 0; i < entry.Progress.Length; i++)
         {
@@ -232,8 +328,9 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             _due.Dequeue();
             if (!_entries.TryGetValue(item.QueueId, out var entry)) continue;
             var progress = entry.Progress[item.Index];
-            // Stale when the recipient was retried or finished since this entry was scheduled.
-            if (progress.Status != RecipientStatus.Deferred || progress.NextAttemptUnixMs != dueAt) continue;
+            // Stale when the recipient was retried or finished since this entry was scheduled;
+            // a held message is scheduled again when it is released.
+            if (progress.Status != RecipientStatus.Deferred || progress.NextAttemptUnixMs != dueAt || entry.Held) continue;
             progress.Status = RecipientStatus.Pending;
             StartAttempt(entry, item.Index, replayed: false);
         }
@@ -268,7 +365,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         {
             var progress = new RecipientProgress[entry.Progress.Length];
             for (var i = 0; i < progress.Length; i++) progress[i] = entry.Progress[i].Clone();
-            entries.Add(new QueueSnapshotEntry(entry.Envelope, progress));
+            entries.Add(new QueueSnapshotEntry(entry.Envelope, progress, entry.Held));
         }
         SaveSnapshot(new QueueSnapshot(entries));
     }
@@ -284,7 +381,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     {
         _entries.Clear();
         foreach (var entry in snapshot.Entries)
-            _entries[entry.Envelope.QueueId] = new QueueEntry(entry.Envelope, entry.Progress);
+            _entries[entry.Envelope.QueueId] = new QueueEntry(entry.Envelope, entry.Progress) { Held = entry.Held };
     }
 
     /// <inheritdoc />

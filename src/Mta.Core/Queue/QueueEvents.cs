@@ -23,8 +23,17 @@ public sealed record RecipientDeferred(string QueueId, int Index, long NextAttem
 /// <summary>A recipient failed permanently.</summary>
 public sealed record RecipientBounced(string QueueId, int Index, string Reason) : IQueueEvent;
 
+/// <summary>An operator put the message on hold: no delivery until it is released.</summary>
+public sealed record MessageHeld(string QueueId) : IQueueEvent;
+
+/// <summary>An operator released a held message.</summary>
+public sealed record MessageReleased(string QueueId) : IQueueEvent;
+
+/// <summary>An operator deleted the message; it leaves the queue undelivered and without a bounce, as postsuper -d.</summary>
+public sealed record MessageDeleted(string QueueId) : IQueueEvent;
+
 /// <summary>The whole queue at one sequence number, so recovery need not replay history.</summary>
 public sealed record QueueSnapshot(IReadOnlyList<QueueSnapshotEntry> Entries);
 
 /// <summary>One message in a snapshot.</summary>
-public sealed record QueueSnapshotEntry(MessageEnvelope Envelope, RecipientProgress[] Progress);
+public sealed record QueueSnapshotEntry(MessageEnvelope Envelope, RecipientProgress[] Progress, bool Held = false);

@@ -23,6 +23,9 @@ internal static partial class QueueLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Queue snapshot failed; the journal keeps every event until the next snapshot succeeds")]
     public static partial void SnapshotFailed(ILogger logger, Exception cause);
 
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "{QueueId}: {Action} by the operator")]
+    public static partial void Administered(ILogger logger, string queueId, string action);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Could not trim the queue journal: {Reason}")]
     public static partial void TrimFailed(ILogger logger, Exception cause, string reason);
 }

@@ -84,6 +84,9 @@ public sealed class QueueEntry(MessageEnvelope envelope, RecipientProgress[] pro
     public MessageEnvelope Envelope { get; } = envelope;
     /// <summary>Per-recipient progress, index-aligned with <see cref="MessageEnvelope.Recipients"/>.</summary>
     public RecipientProgress[] Progress { get; } = progress;
+    /// <summary>Held by an operator: not delivered until released.</summary>
+    public bool Held { get; set; }
+
     /// <summary>Delivery attempts running now (not persisted).</summary>
     public int InFlight { get; set; }
 

@@ -37,6 +37,46 @@ public static class QueueProtocol
     /// </summary>
     public sealed record DeliveryOutcome(string QueueId, int Index, DeliveryResult Result, string Dsn, string Relay, string Detail) : IQueueCommand;
 
+    /// <summary>Operator: every message in the queue (answered with <see cref="QueueListing"/>).</summary>
+    public sealed record ListMessages : IQueueCommand
+    {
+        /// <summary>The instance.</summary>
+        public static readonly ListMessages Instance = new();
+        private ListMessages() { }
+    }
+
+    /// <summary>Operator: one message (answered with <see cref="QueueListing"/> of zero or one message).</summary>
+    public sealed record ShowMessage(string QueueId) : IQueueCommand;
+
+    /// <summary>Operator: remove a message without delivering or bouncing it (answered with <see cref="AdminResult"/>).</summary>
+    public sealed record DeleteMessage(string QueueId) : IQueueCommand;
+
+    /// <summary>Operator: keep a message out of delivery until released (answered with <see cref="AdminResult"/>).</summary>
+    public sealed record HoldMessage(string QueueId) : IQueueCommand;
+
+    /// <summary>Operator: release a held message (answered with <see cref="AdminResult"/>).</summary>
+    public sealed record ReleaseMessage(string QueueId) : IQueueCommand;
+
+    /// <summary>Operator: retry every deferred recipient now (answered with <see cref="AdminResult"/>).</summary>
+    public sealed record FlushQueue : IQueueCommand
+    {
+        /// <summary>The instance.</summary>
+        public static readonly FlushQueue Instance = new();
+        private FlushQueue() { }
+    }
+
+    /// <summary>What the queue holds, for operators.</summary>
+    public sealed record QueueListing(IReadOnlyList<MessageView> Messages);
+
+    /// <summary>The outcome of an operator command; <paramref name="Found"/> false when no such message.</summary>
+    public sealed record AdminResult(bool Found, string Text);
+
+    /// <summary>A message as operators see it.</summary>
+    public sealed record MessageView(string QueueId, long Size, DateTimeOffset Arrival, string Sender, bool Held, IReadOnlyList<RecipientView> Recipients);
+
+    /// <summary>A recipient as operators see it; <paramref name="NextAttempt"/> only for deferred ones.</summary>
+    public sealed record RecipientView(string Address, RecipientStatus Status, int Attempts, DateTimeOffset? NextAttempt, string? LastError);
+
     /// <summary>Keyed timer: look for deferred recipients that are due.</summary>
     public sealed record RetryTick : IQueueCommand
     {

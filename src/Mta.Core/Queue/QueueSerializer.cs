@@ -22,6 +22,9 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
     private const string DeferredManifest = "F";
     private const string BouncedManifest = "B";
     private const string SnapshotManifest = "S";
+    private const string HeldManifest = "H";
+    private const string ReleasedManifest = "R";
+    private const string DeletedManifest = "X";
 
     /// <inheritdoc />
     public override int Identifier => Id;
@@ -34,6 +37,9 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
         RecipientDeferred => DeferredManifest,
         RecipientBounced => BouncedManifest,
         QueueSnapshot => SnapshotManifest,
+        MessageHeld => HeldManifest,
+        MessageReleased => ReleasedManifest,
+        MessageDeleted => DeletedManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a queue event", nameof(o)),
     };
 
@@ -65,11 +71,21 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     writer.Write7BitEncodedInt(bounced.Index);
                     writer.Write(bounced.Reason);
                     break;
+                case MessageHeld held:
+                    writer.Write(held.QueueId);
+                    break;
+                case MessageReleased released:
+                    writer.Write(released.QueueId);
+                    break;
+                case MessageDeleted deleted:
+                    writer.Write(deleted.QueueId);
+                    break;
                 case QueueSnapshot snapshot:
                     writer.Write7BitEncodedInt(snapshot.Entries.Count);
                     foreach (var entry in snapshot.Entries)
                     {
                         WriteEnvelope(writer, entry.Envelope);
+                        writer.Write(entry.Held);
                         foreach (var progress in entry.Progress)
                         {
                             writer.Write((byte)progress.Status);
@@ -103,12 +119,19 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                 return new RecipientDeferred(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadInt64(), reader.ReadString());
             case BouncedManifest:
                 return new RecipientBounced(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString());
+            case HeldManifest:
+                return new MessageHeld(reader.ReadString());
+            case ReleasedManifest:
+                return new MessageReleased(reader.ReadString());
+            case DeletedManifest:
+                return new MessageDeleted(reader.ReadString());
             case SnapshotManifest:
                 var count = reader.Read7BitEncodedInt();
                 var entries = new List<QueueSnapshotEntry>(count);
                 for (var i = 0; i < count; i++)
                 {
                     var envelope = ReadEnvelope(reader);
+                    var held = reader.ReadBoolean();
                     var progress = new RecipientProgress[envelope.Recipients.Length];
                     for (var r = 0; r < progress.Length; r++)
                     {
@@ -120,7 +143,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                             LastError = ReadNullable(reader),
                         };
                     }
-                    entries.Add(new QueueSnapshotEntry(envelope, progress));
+                    entries.Add(new QueueSnapshotEntry(envelope, progress, held));
                 }
                 return new QueueSnapshot(entries);
             default:

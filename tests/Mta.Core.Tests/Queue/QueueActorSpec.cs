@@ -228,6 +228,62 @@ public sealed class QueueActorSpec : TestKit
         Assert.All(failures, f => Assert.Equal("No space left on device", f.Reason));
     }
 
+    [Fact]
+    public async Task Held_message_should_wait_through_restarts_until_released()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var request = await RequestAsync("a@localhost");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.4.1", "none", "no route"), delivery);
+        queue.Tell(new HoldMessage(request.Envelope.QueueId));
+        Assert.True(ExpectMsg<AdminResult>().Found);
+        Stop(queue);
+
+        var again = CreateTestProbe();
+        var restarted = StartQueue(again);
+        restarted.Tell(ListMessages.Instance);
+        var view = Assert.Single(ExpectMsg<QueueListing>().Messages);
+        Assert.True(view.Held);
+        Assert.Equal(RecipientStatus.Deferred, view.Recipients[0].Status);
+        Assert.Equal("no route", view.Recipients[0].LastError);
+        restarted.Tell(FlushQueue.Instance);
+        ExpectMsg<AdminResult>();
+        again.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        restarted.Tell(new ReleaseMessage(request.Envelope.QueueId));
+        ExpectMsg<AdminResult>();
+        restarted.Tell(FlushQueue.Instance);
+        Assert.Equal("1 deferred recipients scheduled for delivery now", ExpectMsg<AdminResult>().Text);
+        Assert.Equal(request.Envelope.QueueId, again.ExpectMsg<DeliverRecipient>().Envelope.QueueId);
+    }
+
+    [Fact]
+    public async Task Deleted_message_should_leave_the_queue_for_good()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var request = await RequestAsync("a@localhost");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        queue.Tell(new DeleteMessage(request.Envelope.QueueId));
+        Assert.True(ExpectMsg<AdminResult>().Found);
+        queue.Tell(new DeleteMessage(request.Envelope.QueueId));
+        Assert.False(ExpectMsg<AdminResult>().Found);
+        // The attempt that was running when it was deleted still reports; nothing breaks.
+        queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
+        queue.Tell(new ShowMessage(request.Envelope.QueueId));
+        Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        Stop(queue);
+
+        var again = CreateTestProbe();
+        StartQueue(again);
+        again.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
     protected override void AfterAll()
     {
         base.AfterAll();
