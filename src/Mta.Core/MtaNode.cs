@@ -133,6 +133,7 @@ public sealed class MtaNode
         var options = new ConnectionOptions(settings.MyHostname, settings.Smtpd.Timeout, settings.Smtpd.PerRequestDeadline,
             settings.Smtpd.MinDataRate, settings.Smtpd.GreetPause, spool, committer.Writer, clock);
         var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);
+        MtaMetrics.ObserveSessions(() => listener.ConnectionCount);
         return new MtaNode(settings, spool, queue, committer, listener);
     }
 

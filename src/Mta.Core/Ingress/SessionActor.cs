@@ -52,6 +52,7 @@ public sealed class SessionActor : ReceiveActor
         Receive<Started>(_ =>
         {
             SessionLog.Connect(_log, _clientAddress);
+            MtaMetrics.SessionsOpened.Add(1);
             Respond(Replies.Greeting(_settings.MyHostname));
         });
         Receive<CommandReceived>(OnCommand);
@@ -232,6 +233,7 @@ public sealed class SessionActor : ReceiveActor
             if (RelayPolicy.Evaluate(_settings.Smtpd.RecipientRestrictions, context) is { } denied)
             {
                 SessionLog.RecipientRejected(_log, _clientAddress, denied.ToString(), _mail!.ReversePath?.ToString() ?? string.Empty, address);
+                MtaMetrics.RecipientsRejected.Add(1);
                 Reject(denied);
                 return;
             }
@@ -351,6 +353,7 @@ public sealed class SessionActor : ReceiveActor
 
     private void FailTransaction(SmtpReply reply)
     {
+        MtaMetrics.MessagesRejected.Add(1);
         // A failed BDAT transaction keeps refusing its remaining chunks until LAST or RSET.
         var chunksFollow = _bdatStarted && !_lastChunk;
         ResetTransaction();
@@ -361,6 +364,7 @@ public sealed class SessionActor : ReceiveActor
     private void OnEnqueued(QueueProtocol.Enqueued enqueued)
     {
         _messages++;
+        MtaMetrics.MessagesAccepted.Add(1);
         SessionLog.Accepted(_log, enqueued.QueueId, _clientAddress);
         ResetTransaction();
         Respond(Replies.Queued(enqueued.QueueId));

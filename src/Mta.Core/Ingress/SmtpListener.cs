@@ -134,6 +134,7 @@ public sealed class SmtpListener
             if (refusal is not null)
             {
                 _logger.LogWarning("Refused connection from {Client}: {Reason}", address, refusal.Lines[0]);
+                MtaMetrics.ConnectionsRefused.Add(1);
                 await RefuseAsync(socket, refusal).ConfigureAwait(false);
                 return;
             }

@@ -107,6 +107,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void OnCommitBatch(CommitBatch batch)
     {
+        MtaMetrics.CommitBatchSize.Record(batch.Requests.Count);
         var events = new MessageQueued[batch.Requests.Count];
         for (var i = 0; i < events.Length; i++)
         {
@@ -173,6 +174,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             RecipientBounced => "bounced",
             _ => "deferred",
         };
+        MtaMetrics.DeliveryAttempts.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("relay", outcome.Relay == "local" ? "local" : "smtp"));
         QueueLog.Attempt(_log, outcome.QueueId, envelope.Recipients[outcome.Index].Address, outcome.Relay,
             Math.Round((now - envelope.Arrival).TotalSeconds, 2), outcome.Dsn, status, outcome.Detail);
 
