@@ -87,7 +87,7 @@ public sealed record MtaSettings
         var reader = new SettingReader(full);
         string baseDir = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
         string myHostname = ReadMyHostname(reader);
-        SmtpSettings smtp = ReadSmtp(reader);
+        SmtpSettings smtp = ReadSmtp(reader, myHostname);
         return new MtaSettings
         {
             MyHostname = myHostname,
@@ -199,18 +199,26 @@ public sealed record MtaSettings
             GreetPause: reader.Duration("mta.smtpd.greet-pause", TimeSpan.Zero));
     }
 
-    private static SmtpSettings ReadSmtp(SettingReader reader)
+    private static SmtpSettings ReadSmtp(SettingReader reader, string myHostname)
     {
         const string relayhostKey = "mta.smtp.relayhost";
         int port = reader.Int("mta.smtp.port", 1, IPEndPoint.MaxPort);
         string relayhost = reader.String(relayhostKey, NextHopSyntax.DestinationForm).Trim();
+        string heloName = reader.String("mta.smtp.helo-name", "a host name").Trim();
+        SmtpSettings Complete(NextHop? hop) => new(hop, port)
+        {
+            HeloName = heloName.Length == 0 ? myHostname : heloName,
+            DestinationConcurrencyLimit = reader.Int("mta.smtp.destination-concurrency-limit", 1),
+            ConnectionCacheTimeLimit = reader.Duration("mta.smtp.connection-cache-time-limit", TimeSpan.Zero),
+            ConnectionReuseCountLimit = reader.Int("mta.smtp.connection-reuse-count-limit", 0),
+        };
         if (relayhost.Length == 0)
         {
-            return new SmtpSettings(Relayhost: null, Port: port);
+            return Complete(null);
         }
 
         return NextHopSyntax.TryParseDestination(relayhost, port, out NextHop? hop, out string? problem)
-            ? new SmtpSettings(hop, port)
+            ? Complete(hop)
             : throw new ConfigurationException(relayhostKey, $"Invalid value '{relayhost}' for '{relayhostKey}': {problem}; expected {NextHopSyntax.DestinationForm}, or empty for none.");
     }
 
@@ -298,7 +306,20 @@ public sealed record SmtpdSettings(
 /// <summary>Settings of onward delivery over SMTP (<c>mta.smtp</c>).</summary>
 /// <param name="Relayhost">Where mail goes that the transport table does not route; null: each recipient domain's MX hosts.</param>
 /// <param name="Port">The port of a nexthop that names none.</param>
-public sealed record SmtpSettings(NextHop? Relayhost, int Port);
+public sealed record SmtpSettings(NextHop? Relayhost, int Port)
+{
+    /// <summary>The EHLO/HELO name (<c>mta.smtp.helo-name</c>; myhostname when empty).</summary>
+    public string HeloName { get; init; } = "";
+
+    /// <summary>Most connections at once to one nexthop (<c>mta.smtp.destination-concurrency-limit</c>).</summary>
+    public int DestinationConcurrencyLimit { get; init; } = 20;
+
+    /// <summary>How long an idle connection is cached (<c>mta.smtp.connection-cache-time-limit</c>).</summary>
+    public TimeSpan ConnectionCacheTimeLimit { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most messages per connection, 0 for no limit (<c>mta.smtp.connection-reuse-count-limit</c>).</summary>
+    public int ConnectionReuseCountLimit { get; init; } = 100;
+}
 
 /// <summary>Settings of DNS lookups for onward delivery (<c>mta.dns</c>).</summary>
 /// <param name="Servers">The resolvers to ask, in order; empty: those of /etc/resolv.conf.</param>

@@ -50,7 +50,12 @@ public sealed class ReferenceConfigSpec
         Assert.Equal(0, _settings.TransportMaps.Count);
         Assert.Null(_settings.TransportMaps.Find("example.com"));
         Assert.Equal("mta.transport-maps", _settings.TransportMaps.Key);
-        Assert.Equal(new SmtpSettings(Relayhost: null, Port: 25), _settings.Smtp);
+        Assert.Null(_settings.Smtp.Relayhost);
+        Assert.Equal(25, _settings.Smtp.Port);
+        Assert.Equal(_settings.MyHostname, _settings.Smtp.HeloName);
+        Assert.Equal(20, _settings.Smtp.DestinationConcurrencyLimit);
+        Assert.Equal(TimeSpan.FromSeconds(2), _settings.Smtp.ConnectionCacheTimeLimit);
+        Assert.Equal(100, _settings.Smtp.ConnectionReuseCountLimit);
         Assert.Empty(_settings.Dns.Servers);
         Assert.Equal(TimeSpan.FromSeconds(5), _settings.Dns.Timeout);
     }
@@ -88,7 +93,8 @@ public sealed class ReferenceConfigSpec
             "mta.smtpd.recipient-limit", "mta.smtpd.timeout", "mta.smtpd.hard-error-limit", "mta.smtpd.soft-error-limit",
             "mta.smtpd.client-connection-limit", "mta.smtpd.connection-limit", "mta.smtpd.per-request-deadline",
             "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause",
-            "mta.smtp", "mta.smtp.relayhost", "mta.smtp.port",
+            "mta.smtp", "mta.smtp.relayhost", "mta.smtp.port", "mta.smtp.helo-name", "mta.smtp.destination-concurrency-limit",
+            "mta.smtp.connection-cache-time-limit", "mta.smtp.connection-reuse-count-limit",
             "mta.dns", "mta.dns.servers", "mta.dns.timeout",
             "mta.queue", "mta.queue.active-limit", "mta.queue.minimal-backoff-time", "mta.queue.maximal-backoff-time",
             "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",
