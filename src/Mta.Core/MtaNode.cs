@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Pattern;
@@ -7,6 +8,7 @@ using Akka.Streams;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Mta.Core.Configuration;
+using Mta.Core.Delivery;
 using Mta.Core.IO;
 using Mta.Core.Ingress;
 using Mta.Core.Local;
@@ -123,7 +125,14 @@ public sealed class MtaNode
         var maildir = new MaildirWriter(settings.DataDir, settings.MyHostname, loggerFactory.CreateLogger<MaildirWriter>(),
             new DedicatedThreadScheduler("maildir", settings.Queue.LocalDeliveryConcurrency));
         var local = system.ActorOf(LocalDeliveryActor.Props(maildir, spool, settings.Queue.LocalDeliveryConcurrency), "local");
-        var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, remote: null), "router");
+        var resolver = new MxResolver(
+            settings.Dns.Servers.Count > 0 ? settings.Dns.Servers : ResolvConf.ReadNameServers(),
+            settings.Dns.Timeout, settings.MyHostname, LocalAddresses());
+        var onward = new DeliveryContext(
+            new SmtpConnector(resolver, ClientOptions.Defaults(settings.Smtp.HeloName, clock)), spool,
+            settings.Smtp.DestinationConcurrencyLimit, settings.Smtp.ConnectionCacheTimeLimit, settings.Smtp.ConnectionReuseCountLimit,
+            settings.Queue.MinimalBackoffTime, clock);
+        var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, TransportResolver.Create(settings), onward), "router");
         // Journal failures stop the queue actor; it comes back with backoff and recovers from the journal.
         var queue = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
             QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router, loggerFactory.CreateLogger("Mta.Queue")),
@@ -135,6 +144,22 @@ public sealed class MtaNode
         var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);
         MtaMetrics.ObserveSessions(() => listener.ConnectionCount);
         return new MtaNode(settings, spool, queue, committer, listener);
+    }
+
+    /// <summary>This machine's addresses: an MX host with one of them is this node (mail loops back to myself).</summary>
+    private static IReadOnlyList<IPAddress> LocalAddresses()
+    {
+        try
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+                .Select(a => a.Address)
+                .ToList();
+        }
+        catch (NetworkInformationException)
+        {
+            return [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        }
     }
 
     /// <summary>Graceful stop: sessions finish what they are receiving (up to the shutdown timeout), then the commit stream drains.</summary>

@@ -306,19 +306,20 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private bool Dispatch(QueueEntry entry, bool replayed)
     {
         if (entry.Held) return false;
-        var any = false;
+        List<int>? indexes = null;
         for (var i = 0; i < entry.Progress.Length; i++)
         {
             if (entry.Progress[i].Status != RecipientStatus.Pending) continue;
-            if (!any && entry.InFlight == 0 && _active >= _settings.ActiveLimit)
+            if (indexes is null && entry.InFlight == 0 && _active >= _settings.ActiveLimit)
             {
                 _waiting.Enqueue(entry.Envelope.QueueId);
                 return true;
             }
-            any = true;
-            StartAttempt(entry, i, replayed);
+            (indexes ??= new List<int>(entry.Progress.Length)).Add(i);
         }
-        return any;
+        if (indexes is null) return false;
+        StartAttempts(entry, indexes, replayed);
+        return true;
     }
 
     private void DispatchDue()
@@ -334,7 +335,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             // a held message is scheduled again when it is released.
             if (progress.Status != RecipientStatus.Deferred || progress.NextAttemptUnixMs != dueAt || entry.Held) continue;
             progress.Status = RecipientStatus.Pending;
-            StartAttempt(entry, item.Index, replayed: false);
+            StartAttempts(entry, [item.Index], replayed: false);
         }
     }
 
@@ -346,10 +347,11 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void StartAttempt(QueueEntry entry, int index, bool replayed)
+    private void StartAttempts(QueueEntry entry, IReadOnlyList<int> indexes, bool replayed)
     {
-        if (entry.InFlight++ == 0) _active++;
-        _delivery.Tell(new DeliverRecipient(entry.Envelope, index, replayed));
+        if (entry.InFlight == 0) _active++;
+        entry.InFlight += indexes.Count;
+        _delivery.Tell(new DeliverRecipients(entry.Envelope, indexes, replayed));
     }
 
     private void EndAttempt(QueueEntry entry)

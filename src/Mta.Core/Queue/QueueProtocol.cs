@@ -30,6 +30,9 @@ public static class QueueProtocol
     /// <summary>Ask the delivery agent to deliver one recipient.</summary>
     public sealed record DeliverRecipient(MessageEnvelope Envelope, int Index, bool Replayed);
 
+    /// <summary>Ask the delivery agents to deliver some recipients of a message; the router splits them by nexthop.</summary>
+    public sealed record DeliverRecipients(MessageEnvelope Envelope, IReadOnlyList<int> Indexes, bool Replayed);
+
     /// <summary>
     /// The delivery agent's outcome for one recipient: <paramref name="Dsn"/> is the RFC 3463
     /// status ("2.0.0"), <paramref name="Relay"/> where it went ("local", "mx.example.com[192.0.2.1]:25"),

@@ -1,0 +1,199 @@
+using Akka.Actor;
+using Mta.Core.Queue;
+using Mta.Core.Routing;
+using Mta.Core.Spool;
+using static Mta.Core.Queue.QueueProtocol;
+
+namespace Mta.Core.Delivery;
+
+/// <summary>What every delivery actor of a node shares.</summary>
+public sealed record DeliveryContext(SmtpConnector Connector, SpoolStore Spool, int ConcurrencyLimit, TimeSpan ConnectionCacheTime, int ReuseLimit, TimeSpan DeadDestinationBackoff, TimeProvider Clock);
+
+/// <summary>
+/// Delivers to one nexthop. It owns that destination's concurrency window (slow start, shrinking
+/// on failure, "dead" for a while when every connection fails), a cache of idle connections that
+/// carry the next messages, and the queue of recipients waiting for a connection. Recipients of
+/// one message waiting together go in one transaction. All socket work runs in tasks whose results
+/// come back as messages; the actor itself never waits.
+/// </summary>
+public sealed class DeliveryActor : ReceiveActor, IWithTimers
+{
+    private readonly NextHop _hop;
+    private readonly DeliveryContext _context;
+    private readonly ConcurrencyWindow _window;
+    private readonly LinkedList<Job> _pending = new();
+    private readonly Dictionary<int, Idle> _idle = new();
+    private int _busy;
+    private int _nextConnectionId;
+    private DateTimeOffset _deadUntil;
+    private string _deadReason = string.Empty;
+
+    /// <summary>Creates the actor for <paramref name="hop"/>.</summary>
+    public DeliveryActor(NextHop hop, DeliveryContext context)
+    {
+        _hop = hop;
+        _context = context;
+        _window = new ConcurrencyWindow(context.ConcurrencyLimit);
+
+        Receive<DeliverRecipients>(OnDeliver);
+        Receive<JobDone>(OnJobDone);
+        Receive<IdleExpired>(expired =>
+        {
+            if (_idle.Remove(expired.ConnectionId, out var idle)) _ = CloseAsync(idle.Connection);
+        });
+    }
+
+    /// <summary>Props for the actor.</summary>
+    public static Props Props(NextHop hop, DeliveryContext context) => Akka.Actor.Props.Create<DeliveryActor>(hop, context);
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void OnDeliver(DeliverRecipients request)
+    {
+        var now = _context.Clock.GetUtcNow();
+        if (_window.IsDead && now < _deadUntil)
+        {
+            foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, false, "4.4.1", _hop.Name,
+                         $"delivery temporarily suspended: {_deadReason}"))
+                Sender.Tell(outcome);
+            return;
+        }
+        if (_window.IsDead) _window.Revive();
+        _pending.AddLast(new Job(request.Envelope, request.Indexes.ToList(), Sender));
+        Pump();
+    }
+
+    private void Pump()
+    {
+        while (_pending.First is { } first && (_idle.Count > 0 || _busy < _window.Current))
+        {
+            _pending.RemoveFirst();
+            var job = first.Value;
+            _busy++;
+            if (_idle.Count > 0)
+            {
+                var (id, idle) = _idle.First();
+                _idle.Remove(id);
+                Timers.Cancel(id);
+                RunAsync(job, idle.Connection, id, idle.Sent).PipeTo(Self);
+            }
+            else
+            {
+                RunAsync(job, null, ++_nextConnectionId, 0).PipeTo(Self);
+            }
+        }
+    }
+
+    private async Task<JobDone> RunAsync(Job job, SmtpClientConnection? connection, int connectionId, int sent)
+    {
+        var queueId = job.Envelope.QueueId;
+        if (connection is null)
+        {
+            var connected = await _context.Connector.ConnectAsync(_hop, CancellationToken.None).ConfigureAwait(false);
+            if (connected.Connection is null)
+                return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, connected.Permanent, connected.Dsn, _hop.Name, connected.Reason).ToList(),
+                    null, connectionId, sent, ConnectionFailed: !connected.Permanent);
+            connection = connected.Connection;
+        }
+        else if (!await connection.ResetAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            // The cached connection went stale: start over on a fresh one.
+            await CloseAsync(connection).ConfigureAwait(false);
+            return await RunAsync(job, null, connectionId, 0).ConfigureAwait(false);
+        }
+        try
+        {
+            var result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
+            var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName)).ToList();
+            return new JobDone(job, outcomes, result.ConnectionUsable ? connection : await DropAsync(connection).ConfigureAwait(false), connectionId, sent + 1, false);
+        }
+        catch (SmtpClientException e)
+        {
+            await CloseAsync(connection).ConfigureAwait(false);
+            var reason = e.AfterDataDot
+                ? $"lost connection with {connection.PeerName} while sending end of data -- message may be sent more than once: {e.Message}"
+                : e.Message;
+            return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, false, "4.4.2", connection.PeerName, reason).ToList(), null, connectionId, sent, ConnectionFailed: true);
+        }
+    }
+
+    private void OnJobDone(JobDone done)
+    {
+        _busy--;
+        foreach (var outcome in done.Outcomes) done.Job.ReplyTo.Tell(outcome);
+        if (done.ConnectionFailed)
+        {
+            _window.Failure(_busy);
+            if (_window.IsDead)
+            {
+                _deadUntil = _context.Clock.GetUtcNow() + _context.DeadDestinationBackoff;
+                _deadReason = done.Outcomes.Count > 0 ? done.Outcomes[0].Detail : "connection failed";
+                // Everything waiting for this destination is deferred now rather than tried one by one.
+                while (_pending.First is { } waiting)
+                {
+                    _pending.RemoveFirst();
+                    foreach (var outcome in DeliveryOutcomes.ForAll(waiting.Value.Envelope.QueueId, waiting.Value.Indexes, false, "4.4.1", _hop.Name,
+                                 $"delivery temporarily suspended: {_deadReason}"))
+                        waiting.Value.ReplyTo.Tell(outcome);
+                }
+            }
+        }
+        else
+        {
+            _window.Success();
+        }
+        if (done.Connection is { } connection)
+        {
+            var reuseLimit = _context.ReuseLimit;
+            if ((reuseLimit > 0 && done.Sent >= reuseLimit) || _context.ConnectionCacheTime <= TimeSpan.Zero)
+            {
+                _ = QuitAsync(connection);
+            }
+            else
+            {
+                _idle[done.ConnectionId] = new Idle(connection, done.Sent);
+                Timers.StartSingleTimer(done.ConnectionId, new IdleExpired(done.ConnectionId), _context.ConnectionCacheTime);
+            }
+        }
+        Pump();
+    }
+
+    private static async Task<SmtpClientConnection?> DropAsync(SmtpClientConnection connection)
+    {
+        await CloseAsync(connection).ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task QuitAsync(SmtpClientConnection connection)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await connection.QuitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SmtpClientException or OperationCanceledException or InvalidOperationException)
+        {
+            // Closing anyway.
+        }
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static Task CloseAsync(SmtpClientConnection connection) => QuitAsync(connection);
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        foreach (var idle in _idle.Values) _ = CloseAsync(idle.Connection);
+        _idle.Clear();
+        base.PostStop();
+    }
+
+    private sealed record Job(MessageEnvelope Envelope, List<int> Indexes, IActorRef ReplyTo);
+
+    private sealed record Idle(SmtpClientConnection Connection, int Sent);
+
+    private sealed record JobDone(Job Job, IReadOnlyList<DeliveryOutcome> Outcomes, SmtpClientConnection? Connection, int ConnectionId, int Sent, bool ConnectionFailed);
+
+    private sealed record IdleExpired(int ConnectionId);
+}
