@@ -56,7 +56,7 @@ public sealed class QueueActorSpec : TestKit
     {
         queue.Tell(new CommitBatch([await RequestAsync("marker@localhost")]));
         ExpectMsg<Enqueued>();
-        delivery.ExpectMsg<DeliverRecipient>();
+        delivery.ExpectMsg<DeliverRecipients>();
     }
 
     private void Stop(IActorRef actor)
@@ -75,10 +75,10 @@ public sealed class QueueActorSpec : TestKit
         queue.Tell(new CommitBatch(requests));
         var answered = ExpectMsgAllOf(requests.Select(r => new Enqueued(r.Envelope.QueueId)).ToArray());
         Assert.Equal(3, answered.Count);
-        var sent = delivery.ReceiveN(4).Cast<DeliverRecipient>().ToList();
+        var sent = delivery.ReceiveN(3).Cast<DeliverRecipients>().ToList();
         Assert.All(sent, d => Assert.False(d.Replayed));
         Assert.Equal(["a@localhost", "b@localhost", "c@localhost", "d@localhost"],
-            sent.Select(d => d.Envelope.Recipients[d.Index].Address).Order());
+            sent.SelectMany(d => d.Indexes.Select(i => d.Envelope.Recipients[i].Address)).Order());
     }
 
     [Fact]
@@ -89,12 +89,12 @@ public sealed class QueueActorSpec : TestKit
         var request = await RequestAsync("a@localhost");
         queue.Tell(new CommitBatch([request]));
         ExpectMsg<Enqueued>();
-        delivery.ExpectMsg<DeliverRecipient>();
+        delivery.ExpectMsg<DeliverRecipients>();
         Stop(queue);
 
         var again = CreateTestProbe();
         StartQueue(again);
-        var replay = again.ExpectMsg<DeliverRecipient>();
+        var replay = again.ExpectMsg<DeliverRecipients>();
         Assert.True(replay.Replayed);
         Assert.Equal(request.Envelope.QueueId, replay.Envelope.QueueId);
     }
@@ -107,7 +107,7 @@ public sealed class QueueActorSpec : TestKit
         var request = await RequestAsync("a@localhost");
         queue.Tell(new CommitBatch([request]));
         ExpectMsg<Enqueued>();
-        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
         Stop(queue);
 
@@ -123,7 +123,7 @@ public sealed class QueueActorSpec : TestKit
         var queue = StartQueue(delivery);
         queue.Tell(new CommitBatch([await RequestAsync("a@localhost")]));
         ExpectMsg<Enqueued>();
-        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.3.0", "local", "disk full"), delivery);
         await SettleAsync(queue, delivery);
 
@@ -133,7 +133,7 @@ public sealed class QueueActorSpec : TestKit
 
         _clock.Advance(TimeSpan.FromSeconds(80));
         queue.Tell(RetryTick.Instance);
-        var retry = delivery.ExpectMsg<DeliverRecipient>();
+        var retry = delivery.ExpectMsg<DeliverRecipients>();
         Assert.Equal(attempt.Envelope.QueueId, retry.Envelope.QueueId);
     }
 
@@ -144,23 +144,23 @@ public sealed class QueueActorSpec : TestKit
         var queue = StartQueue(delivery);
         queue.Tell(new CommitBatch([await RequestAsync("a@localhost")]));
         ExpectMsg<Enqueued>();
-        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.3.0", "local", "try later"), delivery);
         // The deferral is journaled before the actor stops: a later message proves the write went through.
         queue.Tell(new CommitBatch([await RequestAsync("b@localhost")]));
         ExpectMsg<Enqueued>();
-        delivery.ExpectMsg<DeliverRecipient>();
+        delivery.ExpectMsg<DeliverRecipients>();
         Stop(queue);
 
         var again = CreateTestProbe();
         var restarted = StartQueue(again);
-        var replayed = again.ExpectMsg<DeliverRecipient>();
-        Assert.Equal("b@localhost", replayed.Envelope.Recipients[0].Address);
+        var replayed = again.ExpectMsg<DeliverRecipients>();
+        Assert.Equal("b@localhost", replayed.Envelope.Recipients[replayed.Indexes[0]].Address);
         restarted.Tell(RetryTick.Instance);
         again.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         _clock.Advance(TimeSpan.FromSeconds(331));
         restarted.Tell(RetryTick.Instance);
-        Assert.Equal(attempt.Envelope.QueueId, again.ExpectMsg<DeliverRecipient>().Envelope.QueueId);
+        Assert.Equal(attempt.Envelope.QueueId, again.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class QueueActorSpec : TestKit
         var queue = StartQueue(delivery);
         queue.Tell(new CommitBatch([await RequestAsync("a@localhost")]));
         ExpectMsg<Enqueued>();
-        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        var attempt = delivery.ExpectMsg<DeliverRecipients>();
         _clock.Advance(TimeSpan.FromDays(5));
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.3.0", "local", "still failing"), delivery);
         _clock.Advance(TimeSpan.FromHours(2));
@@ -188,17 +188,17 @@ public sealed class QueueActorSpec : TestKit
         for (var i = 0; i < 5; i++) requests.Add(await RequestAsync($"u{i}@localhost"));
         queue.Tell(new CommitBatch(requests));
         ReceiveN(5);
-        var attempts = delivery.ReceiveN(5).Cast<DeliverRecipient>().ToList();
+        var attempts = delivery.ReceiveN(5).Cast<DeliverRecipients>().ToList();
         foreach (var attempt in attempts.Take(2))
             queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
         queue.Tell(new CommitBatch([await RequestAsync("last@localhost")]));
         ExpectMsg<Enqueued>();
-        delivery.ExpectMsg<DeliverRecipient>();
+        delivery.ExpectMsg<DeliverRecipients>();
         Stop(queue);
 
         var again = CreateTestProbe();
         StartQueue(again, settings);
-        var replayed = again.ReceiveN(4).Cast<DeliverRecipient>().Select(d => d.Envelope.Recipients[0].Address).Order().ToList();
+        var replayed = again.ReceiveN(4).Cast<DeliverRecipients>().Select(d => d.Envelope.Recipients[d.Indexes[0]].Address).Order().ToList();
         Assert.Equal(["last@localhost", "u2@localhost", "u3@localhost", "u4@localhost"], replayed);
     }
 
@@ -211,10 +211,10 @@ public sealed class QueueActorSpec : TestKit
         for (var i = 0; i < 4; i++) requests.Add(await RequestAsync($"u{i}@localhost"));
         queue.Tell(new CommitBatch(requests));
         ReceiveN(4);
-        var first = delivery.ReceiveN(2).Cast<DeliverRecipient>().ToList();
+        var first = delivery.ReceiveN(2).Cast<DeliverRecipients>().ToList();
         delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         queue.Tell(new DeliveryOutcome(first[0].Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
-        delivery.ExpectMsg<DeliverRecipient>();
+        delivery.ExpectMsg<DeliverRecipients>();
         delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
@@ -236,7 +236,7 @@ public sealed class QueueActorSpec : TestKit
         var request = await RequestAsync("a@localhost");
         queue.Tell(new CommitBatch([request]));
         ExpectMsg<Enqueued>();
-        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.4.1", "none", "no route"), delivery);
         queue.Tell(new HoldMessage(request.Envelope.QueueId));
         Assert.True(ExpectMsg<AdminResult>().Found);
@@ -257,7 +257,7 @@ public sealed class QueueActorSpec : TestKit
         ExpectMsg<AdminResult>();
         restarted.Tell(FlushQueue.Instance);
         Assert.Equal("1 deferred recipients scheduled for delivery now", ExpectMsg<AdminResult>().Text);
-        Assert.Equal(request.Envelope.QueueId, again.ExpectMsg<DeliverRecipient>().Envelope.QueueId);
+        Assert.Equal(request.Envelope.QueueId, again.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
     }
 
     [Fact]
@@ -268,7 +268,7 @@ public sealed class QueueActorSpec : TestKit
         var request = await RequestAsync("a@localhost");
         queue.Tell(new CommitBatch([request]));
         ExpectMsg<Enqueued>();
-        var attempt = delivery.ExpectMsg<DeliverRecipient>();
+        var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeleteMessage(request.Envelope.QueueId));
         Assert.True(ExpectMsg<AdminResult>().Found);
         queue.Tell(new DeleteMessage(request.Envelope.QueueId));
