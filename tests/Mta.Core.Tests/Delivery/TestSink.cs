@@ -1,0 +1,348 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Mta.Protocol;
+
+namespace Mta.Core.Tests.Delivery;
+
+/// <summary>A message as the sink received it.</summary>
+/// <param name="Raw">The octets after the 354 up to and including the final "." CRLF, still dot-stuffed.</param>
+/// <param name="Content">The same, unstuffed by <see cref="DataDecoder"/>, without the final ".".</param>
+internal sealed record SinkMessage(byte[] Raw, byte[] Content)
+{
+    public string RawText => Encoding.Latin1.GetString(Raw);
+
+    public string ContentText => Encoding.Latin1.GetString(Content);
+}
+
+/// <summary>
+/// An SMTP server on 127.0.0.1 with a scriptable behaviour, for testing the client over real sockets.
+/// By default it answers like a well-behaved server; rules registered with <see cref="Reply"/>,
+/// <see cref="CloseOn"/> and <see cref="Hold"/> change the answer to the first command line that starts
+/// with their prefix (case-insensitive; "." is the end of the message data). It records every command
+/// line, which lines arrived in the same socket read, and each message's DATA octets.
+/// </summary>
+internal sealed class TestSink : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly object _gate = new();
+    private readonly List<Rule> _rules = [];
+    private readonly List<string> _commands = [];
+    private readonly List<string[]> _reads = [];
+    private readonly List<SinkMessage> _messages = [];
+    private readonly List<(string Prefix, TaskCompletionSource Seen)> _waiters = [];
+    private readonly List<Task> _sessions = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+
+    public TestSink(params string[] extensions)
+    {
+        Extensions = [.. extensions];
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    /// <summary>EHLO keywords advertised after the server name.</summary>
+    public List<string> Extensions { get; }
+
+    /// <summary>The greeting line sent on connect.</summary>
+    public string Greeting { get; set; } = "220 sink.test ESMTP";
+
+    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    /// <summary>Every command line received, in order, "." standing for the end of a message.</summary>
+    public IReadOnlyList<string> Commands
+    {
+        get { lock (_gate) return _commands.ToArray(); }
+    }
+
+    /// <summary>The command lines grouped by the socket read that brought them.</summary>
+    public IReadOnlyList<string[]> Reads
+    {
+        get { lock (_gate) return _reads.ToArray(); }
+    }
+
+    public IReadOnlyList<SinkMessage> Messages
+    {
+        get { lock (_gate) return _messages.ToArray(); }
+    }
+
+    /// <summary>Answers the first command starting with <paramref name="prefix"/> with <paramref name="reply"/> (lines joined by CRLF).</summary>
+    public TestSink Reply(string prefix, string reply) => Add(new Rule(prefix, reply, Close: false, Release: null));
+
+    /// <summary>Closes the connection instead of answering the command.</summary>
+    public TestSink CloseOn(string prefix) => Add(new Rule(prefix, null, Close: true, Release: null));
+
+    /// <summary>Answers the command only once <paramref name="release"/> completes; never, if it never does.</summary>
+    public TestSink Hold(string prefix, Task release) => Add(new Rule(prefix, null, Close: false, release));
+
+    /// <summary>Completes when a command starting with <paramref name="prefix"/> has been received.</summary>
+    public Task WhenReceived(string prefix)
+    {
+        lock (_gate)
+        {
+            if (_commands.Any(command => command.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((prefix, seen));
+            return seen.Task;
+        }
+    }
+
+    /// <summary>A client connection to the sink with TCP_NODELAY, as the delivery side opens it.</summary>
+    public async Task<NetworkStream> ConnectAsync()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(EndPoint);
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <summary>Stops listening and waits until every session has ended, so everything received is recorded. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        _listener.Stop();
+        Task[] sessions;
+        lock (_gate) sessions = [.. _sessions, _accepting];
+        try
+        {
+            await Task.WhenAll(sessions);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // Sessions end by cancellation or by the client going away.
+        }
+    }
+
+    private TestSink Add(Rule rule)
+    {
+        lock (_gate) _rules.Add(rule);
+        return this;
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            // Replies go out as written, so pipelined answers are not held back by Nagle's algorithm.
+            socket.NoDelay = true;
+            lock (_gate) _sessions.Add(ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        using var owned = socket;
+        var session = new Session();
+        await SendAsync(socket, Greeting);
+        var pending = new List<byte>();
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                return;
+            }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            pending.AddRange(buffer.AsSpan(0, read));
+            var linesOfThisRead = new List<string>();
+            bool keepOpen = await ProcessAsync(socket, session, pending, linesOfThisRead);
+            if (linesOfThisRead.Count > 0)
+            {
+                lock (_gate) _reads.Add([.. linesOfThisRead]);
+            }
+
+            if (!keepOpen)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Handles everything complete in <paramref name="pending"/>; false when the connection must close.</summary>
+    private async Task<bool> ProcessAsync(Socket socket, Session session, List<byte> pending, List<string> linesOfThisRead)
+    {
+        while (true)
+        {
+            if (session.Decoder is { } decoder)
+            {
+                var input = new ReadOnlySequence<byte>(pending.ToArray());
+                long before = input.Length;
+                DataDecodeStatus status = decoder.Decode(ref input, session.Content);
+                int consumed = (int)(before - input.Length);
+                session.Raw.AddRange(pending.GetRange(0, consumed));
+                pending.RemoveRange(0, consumed);
+                if (status == DataDecodeStatus.NeedMoreData)
+                {
+                    return true;
+                }
+
+                lock (_gate) _messages.Add(new SinkMessage([.. session.Raw], session.Content.WrittenSpan.ToArray()));
+                session.EndMessage();
+                if (!await AnswerAsync(socket, session, ".", linesOfThisRead))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            int lineFeed = pending.IndexOf((byte)'\n');
+            if (lineFeed < 0)
+            {
+                return true;
+            }
+
+            int length = lineFeed > 0 && pending[lineFeed - 1] == '\r' ? lineFeed - 1 : lineFeed;
+            string line = Encoding.UTF8.GetString(pending.GetRange(0, length).ToArray());
+            pending.RemoveRange(0, lineFeed + 1);
+            if (!await AnswerAsync(socket, session, line, linesOfThisRead))
+            {
+                return false;
+            }
+        }
+    }
+
+    private async Task<bool> AnswerAsync(Socket socket, Session session, string line, List<string> linesOfThisRead)
+    {
+        Rule? rule;
+        lock (_gate)
+        {
+            _commands.Add(line);
+            linesOfThisRead.Add(line);
+            foreach (var waiter in _waiters.Where(w => line.StartsWith(w.Prefix, StringComparison.OrdinalIgnoreCase)).ToArray())
+            {
+                _waiters.Remove(waiter);
+                waiter.Seen.SetResult();
+            }
+
+            rule = _rules.FirstOrDefault(r => line.StartsWith(r.Prefix, StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (rule?.Release is { } release)
+        {
+            try
+            {
+                await release.WaitAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        if (rule is { Close: true })
+        {
+            return false;
+        }
+
+        string verb = line.Split(' ', 2)[0].ToUpperInvariant();
+        string reply = rule?.Reply ?? DefaultReply(session, verb);
+        if (reply.StartsWith('2') || reply.StartsWith('3'))
+        {
+            switch (verb)
+            {
+                case "MAIL":
+                    session.MailAccepted = true;
+                    session.AcceptedRecipients = 0;
+                    break;
+                case "RCPT":
+                    session.AcceptedRecipients++;
+                    break;
+                case "DATA":
+                    session.StartMessage();
+                    break;
+                case "RSET":
+                    session.EndMessage();
+                    break;
+            }
+        }
+
+        await SendAsync(socket, reply);
+        return verb != "QUIT" && !reply.StartsWith("421", StringComparison.Ordinal);
+    }
+
+    private string DefaultReply(Session session, string verb) => verb switch
+    {
+        "EHLO" => string.Join("\r\n", new[] { "sink.test" }.Concat(Extensions).Select((text, i) => (i == Extensions.Count ? "250 " : "250-") + text)),
+        "HELO" => "250 sink.test",
+        "MAIL" => session.MailAccepted ? "503 5.5.1 Error: nested MAIL command" : "250 2.1.0 Ok",
+        "RCPT" => session.MailAccepted ? "250 2.1.5 Ok" : "503 5.5.1 Error: need MAIL command",
+        "DATA" => session.AcceptedRecipients > 0 ? "354 End data with <CR><LF>.<CR><LF>" : "554 5.5.1 Error: no valid recipients",
+        "." => "250 2.0.0 Ok: queued as SINK",
+        "RSET" or "NOOP" => "250 2.0.0 Ok",
+        "QUIT" => "221 2.0.0 Bye",
+        _ => "502 5.5.2 Error: command not recognized",
+    };
+
+    private async Task SendAsync(Socket socket, string reply)
+    {
+        try
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), SocketFlags.None, _stop.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            // The client went away; the receive loop notices.
+        }
+    }
+
+    private sealed record Rule(string Prefix, string? Reply, bool Close, Task? Release);
+
+    private sealed class Session
+    {
+        public bool MailAccepted { get; set; }
+
+        public int AcceptedRecipients { get; set; }
+
+        public DataDecoder? Decoder { get; private set; }
+
+        public ArrayBufferWriter<byte> Content { get; private set; } = new();
+
+        public List<byte> Raw { get; } = [];
+
+        public void StartMessage()
+        {
+            Decoder = new DataDecoder();
+            Content = new ArrayBufferWriter<byte>();
+            Raw.Clear();
+        }
+
+        public void EndMessage()
+        {
+            Decoder = null;
+            MailAccepted = false;
+            AcceptedRecipients = 0;
+        }
+    }
+}
