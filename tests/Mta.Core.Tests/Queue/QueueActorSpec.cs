@@ -24,7 +24,8 @@ public sealed class QueueActorSpec : TestKit
 
     public QueueActorSpec() : this(NewDataDir()) { }
 
-    private QueueActorSpec(string data) : base(MtaNode.AkkaConfig(data))
+    // Journal writes wait for fsync; on a machine busy with other tests that can take seconds.
+    private QueueActorSpec(string data) : base(Akka.Configuration.ConfigurationFactory.ParseString("akka.test.single-expect-default = 15s").WithFallback(MtaNode.AkkaConfig(data)))
     {
         _data = data;
         _spool = new SpoolStore(Path.Combine(data, "spool"), 1 << 20, NullLogger.Instance);
