@@ -7,6 +7,7 @@ using Akka.Persistence.Sql;
 using Akka.Streams;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Mta.Core.Bounce;
 using Mta.Core.Configuration;
 using Mta.Core.Delivery;
 using Mta.Core.IO;
@@ -133,12 +134,16 @@ public sealed class MtaNode
             settings.Smtp.DestinationConcurrencyLimit, settings.Smtp.ConnectionCacheTimeLimit, settings.Smtp.ConnectionReuseCountLimit,
             settings.Queue.MinimalBackoffTime, clock);
         var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, TransportResolver.Create(settings), onward), "router");
+        var commits = GroupCommitter.CreateChannel(capacity: 4096);
+        var queueIds = new QueueIdGenerator(clock);
+        var bounces = system.ActorOf(BounceActor.Props(new BounceContext(settings.MyHostname, spool, queueIds, commits.Writer,
+            new DedicatedThreadScheduler("bounce", 2), clock)), "bounce");
         // Journal failures stop the queue actor; it comes back with backoff and recovers from the journal.
         var queue = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
-            QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router, loggerFactory.CreateLogger("Mta.Queue")),
+            QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router, loggerFactory.CreateLogger("Mta.Queue"), bounces),
             "queue", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "queue-supervisor");
-        var committer = new GroupCommitter(system.Materializer(), spool, queue, settings.Spool.CommitBatchLimit, capacity: 4096);
-        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, new QueueIdGenerator(clock), clock, loggerFactory.CreateLogger("Mta.Smtpd"))), "smtpd");
+        var committer = new GroupCommitter(system.Materializer(), spool, queue, settings.Spool.CommitBatchLimit, commits);
+        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, queueIds, clock, loggerFactory.CreateLogger("Mta.Smtpd"))), "smtpd");
         var options = new ConnectionOptions(settings.MyHostname, settings.Smtpd.Timeout, settings.Smtpd.PerRequestDeadline,
             settings.Smtpd.MinDataRate, settings.Smtpd.GreetPause, spool, committer.Writer, clock);
         var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);

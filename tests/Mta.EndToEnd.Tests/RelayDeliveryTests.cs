@@ -42,7 +42,7 @@ public sealed class RelayDeliveryTests(ITestOutputHelper output)
         Assert.Contains("\r\n" + new string('w', 998) + "\r\n" + new string('w', 502) + "\r\n", text);
         // The sender's Received header travelled with the message; the receiver added its own on top.
         Assert.Contains(DeliveredMessage.HeaderFields(delivered[0].Content), f => f.StartsWith("Received: from", StringComparison.Ordinal) && f.Contains("by mx.test (Mta)"));
-        Assert.Contains("status=sent", sender.Output);
+        await Poll.UntilAsync(() => sender.Output, o => o.Contains("relay=127.0.0.1[127.0.0.1]:"), TimeSpan.FromSeconds(30), o => "no delivery logged:\n" + o);
     }
 
     [Fact]
@@ -57,5 +57,41 @@ public sealed class RelayDeliveryTests(ITestOutputHelper output)
 
         await Poll.UntilAsync(() => sender.Output, o => o.Contains("status=deferred"), TimeSpan.FromSeconds(30), o => "no deferral logged:\n" + o);
         Assert.Contains($"connect to 127.0.0.1[127.0.0.1]:{deadPort}: Connection refused", sender.Output);
+    }
+
+    [Fact]
+    public async Task A_recipient_refused_by_the_next_hop_bounces_with_a_DSN_in_the_senders_Maildir()
+    {
+        using var root = new TemporaryFolder();
+        var receiverPort = MtaServerProcess.FreePort();
+        await using var receiver = await MtaServerProcess.StartAsync(Path.Combine(root.Path, "receiver"), receiverPort,
+            "mydestination = [\"remote.test\"]\nlocal-recipients { \"known@remote.test\" = ok }\nmynetworks = [\"192.0.2.0/24\"]", output);
+        await using var sender = await MtaServerProcess.StartAsync(Path.Combine(root.Path, "sender"), MtaServerProcess.FreePort(),
+            $"transport-maps {{ \"remote.test\" = \"smtp:[127.0.0.1]:{receiverPort}\" }}", output);
+
+        var id = TestMessages.NewMessageId();
+        await using (var connection = await RawSmtpConnection.OpenAsync(sender.Port))
+        {
+            var reply = await connection.SendMessageAsync(["known@remote.test", "nobody@remote.test"],
+                TestMessages.Text("known@remote.test", id), sender: "author@localhost");
+            Assert.Equal(250, reply.Code);
+        }
+
+        await receiver.Maildirs.WaitForSingleMessageAsync("known@remote.test");
+        var file = await sender.Maildirs.WaitForSingleMessageAsync("author@localhost");
+        var text = System.Text.Encoding.UTF8.GetString(file);
+        Assert.StartsWith("Return-Path: <>\r\nDelivered-To: author@localhost\r\n", text);
+        var dsn = MimeKit.MimeMessage.Load(new MemoryStream(file));
+        Assert.Equal("Undelivered Mail Returned to Sender", dsn.Subject);
+        var report = Assert.IsType<MimeKit.MultipartReport>(dsn.Body);
+        Assert.Equal("delivery-status", report.ReportType);
+        var status = Assert.Single(report.OfType<MimeKit.MessageDeliveryStatus>());
+        var recipient = Assert.Single(status.StatusGroups.Skip(1));
+        Assert.Equal("rfc822; nobody@remote.test", recipient["Final-Recipient"]);
+        Assert.Equal("failed", recipient["Action"]);
+        Assert.Equal("5.1.1", recipient["Status"]);
+        Assert.Contains("550 5.1.1", recipient["Diagnostic-Code"]);
+        Assert.Contains(id, text);
+        Assert.Equal("auto-replied", dsn.Headers["Auto-Submitted"]);
     }
 }

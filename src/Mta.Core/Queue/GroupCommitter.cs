@@ -17,14 +17,18 @@ public sealed class GroupCommitter
 {
     private readonly Channel<EnqueueRequest> _channel;
 
-    /// <summary>Starts the commit stream.</summary>
-    public GroupCommitter(IMaterializer materializer, SpoolStore spool, IActorRef queue, int batchLimit, int capacity)
-    {
-        _channel = Channel.CreateBounded<EnqueueRequest>(new BoundedChannelOptions(capacity)
+    /// <summary>The bounded channel sessions write into; a full one makes writers wait.</summary>
+    public static Channel<EnqueueRequest> CreateChannel(int capacity) =>
+        Channel.CreateBounded<EnqueueRequest>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+
+    /// <summary>Starts the commit stream reading <paramref name="channel"/>.</summary>
+    public GroupCommitter(IMaterializer materializer, SpoolStore spool, IActorRef queue, int batchLimit, Channel<EnqueueRequest> channel)
+    {
+        _channel = channel;
         Completion = ChannelSource.FromReader(_channel.Reader)
             .Batch(batchLimit, first => new List<EnqueueRequest>(16) { first }, (batch, next) =>
             {

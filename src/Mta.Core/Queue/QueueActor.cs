@@ -25,6 +25,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private readonly QueueSettings _settings;
     private readonly TimeProvider _clock;
     private readonly IActorRef _delivery;
+    private readonly IActorRef _bounces;
     private readonly ILogger _log;
     private readonly Dictionary<string, QueueEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EnqueueRequest> _pendingCommits = new(StringComparer.Ordinal);
@@ -36,9 +37,10 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private bool _snapshotInProgress;
 
     /// <summary>Creates the queue actor.</summary>
-    public QueueActor(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery, ILogger logger)
+    public QueueActor(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery, ILogger logger, IActorRef? bounces = null)
     {
         _log = logger;
+        _bounces = bounces ?? ActorRefs.Nobody;
         PersistenceId = persistenceId;
         _spool = spool;
         _settings = settings;
@@ -53,6 +55,13 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         Command<CommitFailed>(OnCommitFailed);
         Command<DeliveryOutcome>(OnDeliveryOutcome);
         Command<RetryTick>(_ => DispatchDue());
+        Command<NoticeQueued>(OnNoticeQueued);
+        Command<NoticeFailed>(failed =>
+        {
+            if (!_entries.TryGetValue(failed.OriginalQueueId, out var entry)) return;
+            entry.NoticeRequested = false;
+            QueueLog.NoticeFailed(_log, failed.OriginalQueueId, failed.Reason);
+        });
         Command<ListMessages>(_ => Sender.Tell(new QueueListing(_entries.Values.Select(View).ToList())));
         Command<ShowMessage>(show => Sender.Tell(new QueueListing(_entries.TryGetValue(show.QueueId, out var entry) ? [View(entry)] : [])));
         Command<DeleteMessage>(delete => Administer(delete.QueueId, new MessageDeleted(delete.QueueId), "deleted"));
@@ -72,8 +81,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Props for the queue actor.</summary>
-    public static Props Props(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new QueueActor(persistenceId, spool, settings, clock, delivery, logger));
+    public static Props Props(string persistenceId, SpoolStore spool, QueueSettings settings, TimeProvider clock, IActorRef delivery, ILogger logger, IActorRef? bounces = null) =>
+        Akka.Actor.Props.Create(() => new QueueActor(persistenceId, spool, settings, clock, delivery, logger, bounces));
 
     /// <inheritdoc />
     public override string PersistenceId { get; }
@@ -99,7 +108,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 if (progress.Status == RecipientStatus.Deferred)
                     _due.Enqueue((entry.Envelope.QueueId, i), progress.NextAttemptUnixMs);
             }
-            if (Dispatch(entry, replayed: true)) pending++;
+            if (entry.AwaitingNotice) RequestNotice(entry);
+            else if (Dispatch(entry, replayed: true)) pending++;
         }
         QueueLog.Recovered(_log, _entries.Count, pending);
         Timers.StartPeriodicTimer("retry", RetryTick.Instance, RetryInterval);
@@ -161,12 +171,12 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         IQueueEvent e = outcome.Result switch
         {
             DeliveryResult.Delivered => new RecipientDelivered(outcome.QueueId, outcome.Index, outcome.Detail),
-            DeliveryResult.Bounced => new RecipientBounced(outcome.QueueId, outcome.Index, outcome.Detail),
+            DeliveryResult.Bounced => new RecipientBounced(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Dsn, outcome.Relay),
             _ when RetrySchedule.HasExpired(envelope.Arrival, now, _settings.MaximalQueueLifetime) =>
-                new RecipientBounced(outcome.QueueId, outcome.Index, $"message too old, last error: {outcome.Detail}"),
+                new RecipientBounced(outcome.QueueId, outcome.Index, $"message too old, last error: {outcome.Detail}", "4.4.7", outcome.Relay),
             _ => new RecipientDeferred(outcome.QueueId, outcome.Index,
                 (now + RetrySchedule.Backoff(progress.Attempts + 1, _settings.MinimalBackoffTime, _settings.MaximalBackoffTime, Random.Shared.NextDouble())).ToUnixTimeMilliseconds(),
-                outcome.Detail),
+                outcome.Detail, outcome.Dsn, outcome.Relay),
         };
         var status = e switch
         {
@@ -189,8 +199,27 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 _spool.Release(envelope.Body);
                 QueueLog.Removed(_log, outcome.QueueId);
             }
+            else if (entry.AwaitingNotice)
+            {
+                RequestNotice(entry);
+            }
             AfterPersist();
             DispatchWaiting();
+        });
+    }
+
+    private void OnNoticeQueued(NoticeQueued queued)
+    {
+        if (!_entries.TryGetValue(queued.OriginalQueueId, out var entry)) return;
+        PersistAsync(new NoticeSent(queued.OriginalQueueId, queued.NoticeQueueId), persisted =>
+        {
+            if (Apply(persisted))
+            {
+                _spool.Release(entry.Envelope.Body);
+                QueueLog.NoticeQueued(_log, persisted.QueueId, persisted.NoticeQueueId);
+                QueueLog.Removed(_log, persisted.QueueId);
+            }
+            AfterPersist();
         });
     }
 
@@ -271,11 +300,13 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 _entries[queued.QueueId] = new QueueEntry(queued.Envelope, progress);
                 return false;
             case RecipientDelivered delivered:
-                return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null);
+                return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null, null, null);
             case RecipientDeferred deferred:
-                return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason);
+                return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason, deferred.Dsn, deferred.Relay);
             case RecipientBounced bounced:
-                return Update(bounced.QueueId, bounced.Index, RecipientStatus.Bounced, 0, bounced.Reason);
+                return Update(bounced.QueueId, bounced.Index, RecipientStatus.Bounced, 0, bounced.Reason, bounced.Dsn, bounced.Relay);
+            case NoticeSent notice:
+                return _entries.Remove(notice.QueueId);
             case MessageHeld held:
                 if (_entries.TryGetValue(held.QueueId, out var toHold)) toHold.Held = true;
                 return false;
@@ -289,7 +320,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private bool Update(string queueId, int index, RecipientStatus status, long nextAttempt, string? error)
+    private bool Update(string queueId, int index, RecipientStatus status, long nextAttempt, string? error, string? dsn, string? relay)
     {
         if (!_entries.TryGetValue(queueId, out var entry) || index >= entry.Progress.Length) return false;
         var progress = entry.Progress[index];
@@ -297,9 +328,60 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         progress.Attempts++;
         progress.NextAttemptUnixMs = nextAttempt;
         if (error is not null) progress.LastError = error;
+        if (dsn is not null) progress.LastDsn = dsn;
+        if (relay is not null) progress.LastRelay = relay;
         if (!entry.IsComplete) return false;
+        // A message with failed recipients to report stays until its notification is queued.
+        if (NeedsNotice(entry))
+        {
+            entry.AwaitingNotice = true;
+            return false;
+        }
         _entries.Remove(queueId);
         return true;
+    }
+
+    /// <summary>
+    /// Whether the sender gets a non-delivery notification: some recipient failed and asked for
+    /// (or did not refuse) failure notices, and the sender is not the null sender (never bounce a bounce).
+    /// </summary>
+    private static bool NeedsNotice(QueueEntry entry)
+    {
+        if (!Bounce.DsnPolicy.ShouldBounce(entry.Envelope.Sender)) return false;
+        for (var i = 0; i < entry.Progress.Length; i++)
+        {
+            if (entry.Progress[i].Status == RecipientStatus.Bounced
+                && Bounce.DsnPolicy.ShouldNotify(entry.Envelope.Recipients[i].Notify, Bounce.DsnKind.Failure, delayWarningsEnabled: false))
+                return true;
+        }
+        return false;
+    }
+
+    private void RequestNotice(QueueEntry entry)
+    {
+        if (entry.NoticeRequested || _bounces.IsNobody()) return;
+        entry.NoticeRequested = true;
+        var envelope = entry.Envelope;
+        var recipients = new List<Bounce.DsnRecipient>();
+        for (var i = 0; i < entry.Progress.Length; i++)
+        {
+            var progress = entry.Progress[i];
+            var recipient = envelope.Recipients[i];
+            if (progress.Status != RecipientStatus.Bounced
+                || !Bounce.DsnPolicy.ShouldNotify(recipient.Notify, Bounce.DsnKind.Failure, delayWarningsEnabled: false)) continue;
+            var relay = progress.LastRelay is null or "none" or "local" ? null : progress.LastRelay;
+            recipients.Add(new Bounce.DsnRecipient(recipient.Address, recipient.OriginalRecipient, Bounce.DsnAction.Failed,
+                progress.LastDsn ?? "5.0.0", relay is null ? null : HostOf(relay),
+                progress.LastError is null ? null : (relay is null ? "X-Mta; " : "smtp; ") + progress.LastError,
+                _clock.GetUtcNow(), null));
+        }
+        _bounces.Tell(new SendNotice(envelope, recipients, Bounce.DsnKind.Failure));
+    }
+
+    private static string HostOf(string relay)
+    {
+        var bracket = relay.IndexOf('[');
+        return bracket > 0 ? relay[..bracket] : relay;
     }
 
     /// <summary>Sends every recipient that is waiting for its first attempt; true if any was sent or queued for a slot.</summary>
@@ -324,6 +406,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void DispatchDue()
     {
+        foreach (var waiting in _entries.Values)
+            if (waiting.AwaitingNotice && !waiting.NoticeRequested) RequestNotice(waiting);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         while (_due.TryPeek(out var item, out var dueAt) && dueAt <= now)
         {
@@ -385,7 +469,12 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     {
         _entries.Clear();
         foreach (var entry in snapshot.Entries)
-            _entries[entry.Envelope.QueueId] = new QueueEntry(entry.Envelope, entry.Progress) { Held = entry.Held };
+        {
+            var loaded = new QueueEntry(entry.Envelope, entry.Progress) { Held = entry.Held };
+            // Only messages waiting for their notification are kept complete.
+            loaded.AwaitingNotice = loaded.IsComplete;
+            _entries[entry.Envelope.QueueId] = loaded;
+        }
     }
 
     /// <inheritdoc />

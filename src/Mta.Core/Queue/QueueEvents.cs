@@ -18,10 +18,10 @@ public sealed record MessageQueued(MessageEnvelope Envelope) : IQueueEvent
 public sealed record RecipientDelivered(string QueueId, int Index, string Detail) : IQueueEvent;
 
 /// <summary>A recipient failed temporarily and is due again at <paramref name="NextAttemptUnixMs"/>.</summary>
-public sealed record RecipientDeferred(string QueueId, int Index, long NextAttemptUnixMs, string Reason) : IQueueEvent;
+public sealed record RecipientDeferred(string QueueId, int Index, long NextAttemptUnixMs, string Reason, string Dsn = "4.0.0", string Relay = "none") : IQueueEvent;
 
 /// <summary>A recipient failed permanently.</summary>
-public sealed record RecipientBounced(string QueueId, int Index, string Reason) : IQueueEvent;
+public sealed record RecipientBounced(string QueueId, int Index, string Reason, string Dsn = "5.0.0", string Relay = "none") : IQueueEvent;
 
 /// <summary>An operator put the message on hold: no delivery until it is released.</summary>
 public sealed record MessageHeld(string QueueId) : IQueueEvent;
@@ -31,6 +31,9 @@ public sealed record MessageReleased(string QueueId) : IQueueEvent;
 
 /// <summary>An operator deleted the message; it leaves the queue undelivered and without a bounce, as postsuper -d.</summary>
 public sealed record MessageDeleted(string QueueId) : IQueueEvent;
+
+/// <summary>The delivery status notification for a finished message is queued; the message may leave.</summary>
+public sealed record NoticeSent(string QueueId, string NoticeQueueId) : IQueueEvent;
 
 /// <summary>The whole queue at one sequence number, so recovery need not replay history.</summary>
 public sealed record QueueSnapshot(IReadOnlyList<QueueSnapshotEntry> Entries);

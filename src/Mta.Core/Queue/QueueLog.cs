@@ -26,6 +26,12 @@ internal static partial class QueueLog
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "{QueueId}: {Action} by the operator")]
     public static partial void Administered(ILogger logger, string queueId, string action);
 
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "{QueueId}: sender non-delivery notification: {NoticeQueueId}")]
+    public static partial void NoticeQueued(ILogger logger, string queueId, string noticeQueueId);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{QueueId}: could not queue the non-delivery notification, will try again: {Reason}")]
+    public static partial void NoticeFailed(ILogger logger, string queueId, string reason);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Could not trim the queue journal: {Reason}")]
     public static partial void TrimFailed(ILogger logger, Exception cause, string reason);
 }

@@ -70,6 +70,12 @@ public sealed class RecipientProgress
     /// <summary>The last failure, as the reply or error text.</summary>
     public string? LastError { get; set; }
 
+    /// <summary>RFC 3463 status of the last failure.</summary>
+    public string? LastDsn { get; set; }
+
+    /// <summary>Where the last attempt went ("local", "host[ip]:port").</summary>
+    public string? LastRelay { get; set; }
+
     /// <summary>Final states need no more work.</summary>
     public bool IsFinal => Status is RecipientStatus.Delivered or RecipientStatus.Bounced;
 
@@ -84,6 +90,12 @@ public sealed class QueueEntry(MessageEnvelope envelope, RecipientProgress[] pro
     public MessageEnvelope Envelope { get; } = envelope;
     /// <summary>Per-recipient progress, index-aligned with <see cref="MessageEnvelope.Recipients"/>.</summary>
     public RecipientProgress[] Progress { get; } = progress;
+    /// <summary>Every recipient is final but the delivery status notification is not queued yet.</summary>
+    public bool AwaitingNotice { get; set; }
+
+    /// <summary>A notification was asked for and its answer has not come (not persisted).</summary>
+    public bool NoticeRequested { get; set; }
+
     /// <summary>Held by an operator: not delivered until released.</summary>
     public bool Held { get; set; }
 

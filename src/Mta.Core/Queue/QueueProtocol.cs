@@ -40,6 +40,15 @@ public static class QueueProtocol
     /// </summary>
     public sealed record DeliveryOutcome(string QueueId, int Index, DeliveryResult Result, string Dsn, string Relay, string Detail) : IQueueCommand;
 
+    /// <summary>Ask the bounce agent for a delivery status notification to the original's sender.</summary>
+    public sealed record SendNotice(MessageEnvelope Original, IReadOnlyList<Bounce.DsnRecipient> Recipients, Bounce.DsnKind Kind);
+
+    /// <summary>The notification about <paramref name="OriginalQueueId"/> is queued as <paramref name="NoticeQueueId"/>.</summary>
+    public sealed record NoticeQueued(string OriginalQueueId, string NoticeQueueId) : IQueueCommand;
+
+    /// <summary>The notification could not be queued; the original stays and it is tried again.</summary>
+    public sealed record NoticeFailed(string OriginalQueueId, string Reason, IActorRef? ReplyTo) : IQueueCommand;
+
     /// <summary>Operator: every message in the queue (answered with <see cref="QueueListing"/>).</summary>
     public sealed record ListMessages : IQueueCommand
     {

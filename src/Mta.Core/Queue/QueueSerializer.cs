@@ -25,6 +25,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
     private const string HeldManifest = "H";
     private const string ReleasedManifest = "R";
     private const string DeletedManifest = "X";
+    private const string NoticeManifest = "N";
 
     /// <inheritdoc />
     public override int Identifier => Id;
@@ -40,6 +41,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
         MessageHeld => HeldManifest,
         MessageReleased => ReleasedManifest,
         MessageDeleted => DeletedManifest,
+        NoticeSent => NoticeManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a queue event", nameof(o)),
     };
 
@@ -65,11 +67,15 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     writer.Write7BitEncodedInt(deferred.Index);
                     writer.Write(deferred.NextAttemptUnixMs);
                     writer.Write(deferred.Reason);
+                    writer.Write(deferred.Dsn);
+                    writer.Write(deferred.Relay);
                     break;
                 case RecipientBounced bounced:
                     writer.Write(bounced.QueueId);
                     writer.Write7BitEncodedInt(bounced.Index);
                     writer.Write(bounced.Reason);
+                    writer.Write(bounced.Dsn);
+                    writer.Write(bounced.Relay);
                     break;
                 case MessageHeld held:
                     writer.Write(held.QueueId);
@@ -79,6 +85,10 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     break;
                 case MessageDeleted deleted:
                     writer.Write(deleted.QueueId);
+                    break;
+                case NoticeSent notice:
+                    writer.Write(notice.QueueId);
+                    writer.Write(notice.NoticeQueueId);
                     break;
                 case QueueSnapshot snapshot:
                     writer.Write7BitEncodedInt(snapshot.Entries.Count);
@@ -92,6 +102,8 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                             writer.Write7BitEncodedInt(progress.Attempts);
                             writer.Write(progress.NextAttemptUnixMs);
                             WriteNullable(writer, progress.LastError);
+                            WriteNullable(writer, progress.LastDsn);
+                            WriteNullable(writer, progress.LastRelay);
                         }
                     }
                     break;
@@ -116,15 +128,17 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
             case DeliveredManifest:
                 return new RecipientDelivered(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString());
             case DeferredManifest:
-                return new RecipientDeferred(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadInt64(), reader.ReadString());
+                return new RecipientDeferred(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString());
             case BouncedManifest:
-                return new RecipientBounced(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString());
+                return new RecipientBounced(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString(), reader.ReadString(), reader.ReadString());
             case HeldManifest:
                 return new MessageHeld(reader.ReadString());
             case ReleasedManifest:
                 return new MessageReleased(reader.ReadString());
             case DeletedManifest:
                 return new MessageDeleted(reader.ReadString());
+            case NoticeManifest:
+                return new NoticeSent(reader.ReadString(), reader.ReadString());
             case SnapshotManifest:
                 var count = reader.Read7BitEncodedInt();
                 var entries = new List<QueueSnapshotEntry>(count);
@@ -141,6 +155,8 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                             Attempts = reader.Read7BitEncodedInt(),
                             NextAttemptUnixMs = reader.ReadInt64(),
                             LastError = ReadNullable(reader),
+                            LastDsn = ReadNullable(reader),
+                            LastRelay = ReadNullable(reader),
                         };
                     }
                     entries.Add(new QueueSnapshotEntry(envelope, progress, held));
