@@ -57,9 +57,11 @@ public static class AdminToken
     /// <summary>Reads the token written by <see cref="Write"/> (surrounding white space removed).</summary>
     /// <exception cref="FileNotFoundException">No token file (or no folder for it).</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read by this user.</exception>
-    /// <exception cref="IOException">Any other read failure.</exception>
+    /// <exception cref="IOException">The path is a folder, or any other read failure.</exception>
     public static string Read(string path)
     {
+        // .NET reports opening a folder as "access denied", which would send the operator after permissions.
+        if (Directory.Exists(path)) throw new IOException("it is a folder, not a file");
         try
         {
             return File.ReadAllText(path, Encoding.ASCII).Trim();
