@@ -13,7 +13,9 @@ namespace Mta.Admin;
 public sealed class MetricsCollector : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<Instrument, InstrumentAggregate> _instruments = new();
+    // By Prometheus name: an instrument created again under the same name (a node started anew in
+    // the same process re-registers its gauges) replaces the old one instead of exporting it twice.
+    private readonly ConcurrentDictionary<string, InstrumentAggregate> _instruments = new(StringComparer.Ordinal);
     private readonly Lock _collecting = new();
 
     /// <summary>Starts listening to every instrument of the meter called <paramref name="meterName"/>, present and future.</summary>
@@ -23,10 +25,13 @@ public sealed class MetricsCollector : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name != meterName || InstrumentAggregate.For(instrument) is not { } aggregate) return;
-            _instruments[instrument] = aggregate;
+            _instruments[aggregate.Name] = aggregate;
             listener.EnableMeasurementEvents(instrument, aggregate);
         };
-        _listener.MeasurementsCompleted = (instrument, _) => _instruments.TryRemove(instrument, out InstrumentAggregate? _);
+        _listener.MeasurementsCompleted = (_, state) =>
+        {
+            if (state is InstrumentAggregate aggregate) _instruments.TryRemove(new KeyValuePair<string, InstrumentAggregate>(aggregate.Name, aggregate));
+        };
         _listener.SetMeasurementEventCallback<byte>(OnMeasurement);
         _listener.SetMeasurementEventCallback<short>(OnMeasurement);
         _listener.SetMeasurementEventCallback<int>(OnMeasurement);
@@ -77,7 +82,8 @@ public sealed class MetricsCollector : IDisposable
     private sealed class InstrumentAggregate(Instrument instrument, MetricType type, Combine combine, bool isObservable, double[] bucketBounds)
     {
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
-        private readonly string _name = PrometheusText.FamilyName(instrument.Name, type);
+
+        public string Name { get; } = PrometheusText.FamilyName(instrument.Name, type);
 
         public bool IsObservable { get; } = isObservable;
 
@@ -135,7 +141,7 @@ public sealed class MetricsCollector : IDisposable
                 }
             }
 
-            return new MetricFamily(_name, instrument.Description ?? string.Empty, type, points);
+            return new MetricFamily(Name, instrument.Description ?? string.Empty, type, points);
         }
 
         private KeyValuePair<string, string>[] LabelsOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)

@@ -140,6 +140,26 @@ public sealed class MetricsCollectorTests : IDisposable
     }
 
     [Fact]
+    public void An_instrument_created_again_under_the_same_name_replaces_the_old_one()
+    {
+        _meter.CreateObservableGauge("sessions_open", () => 5);
+        _meter.CreateObservableGauge("sessions_open", () => 8);
+
+        var family = Assert.Single(_collector.Collect());
+        Assert.Equal(8, ((ValuePoint)Assert.Single(family.Points)).Value);
+    }
+
+    [Fact]
+    public void An_instrument_whose_meter_is_disposed_is_no_longer_collected()
+    {
+        _meter.CreateCounter<long>("gone").Add(1);
+
+        _meter.Dispose();
+
+        Assert.Empty(_collector.Collect());
+    }
+
+    [Fact]
     public void Instruments_created_after_the_collector_are_collected_from_their_creation()
     {
         Assert.Empty(_collector.Collect());
