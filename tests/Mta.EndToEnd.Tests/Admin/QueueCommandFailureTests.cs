@@ -34,6 +34,24 @@ public sealed class QueueCommandFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task After_mta_serve_stops_gracefully_the_command_exits_2_and_says_so()
+    {
+        var adminPort = MtaServerProcess.FreePort();
+        var server = await MtaServerProcess.StartAsync(Path.Combine(_folder.Path, "node"), MtaServerProcess.FreePort(), $"admin.listen = \"127.0.0.1:{adminPort}\"");
+        await using (server)
+        {
+            var whileRunning = await MtaCli.QueueAsync(server.ConfigFile, "list");
+            Assert.Equal(new CliRun(0, QueueListingFormat.EmptyQueue + "\n", ""), whileRunning);
+            await server.TerminateAsync();
+            Assert.Equal(0, await server.WaitForExitAsync());
+        }
+
+        var afterStop = await MtaCli.QueueAsync(server.ConfigFile, "list");
+
+        Assert.Equal(new CliRun(2, "", $"mta: cannot reach the admin endpoint at 127.0.0.1:{adminPort} (is 'mta serve' running with this configuration?)\n"), afterStop);
+    }
+
+    [Fact]
     public async Task Without_a_token_file_the_command_exits_2_naming_the_file()
     {
         var (config, tokenFile) = Configuration($"admin.listen = \"127.0.0.1:{MtaServerProcess.FreePort()}\"");
