@@ -49,19 +49,19 @@ public static class MtaHostingExtensions
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            // The endpoint comes first: liveness answers while the node starts, and the metrics
-            // count from the first session on.
-            if (settings.Admin.Listen is { } listen)
-            {
-                string token = AdminToken.Generate();
-                AdminToken.Write(settings.Admin.TokenFile, token);
-                _metrics = new MetricsCollector(MtaMetrics.MeterName);
-                _admin = await AdminEndpoint.StartAsync(new AdminEndpointOptions(listen, token, AdminEndpointOptions.DefaultQueueAskTimeout),
-                    state, _metrics, loggerFactory, cancellationToken).ConfigureAwait(false);
-            }
-
             try
             {
+                // The endpoint comes first: liveness answers while the node starts, and the metrics
+                // count from the first session on.
+                if (settings.Admin.Listen is { } listen)
+                {
+                    string token = AdminToken.Generate();
+                    AdminToken.Write(settings.Admin.TokenFile, token);
+                    _metrics = new MetricsCollector(MtaMetrics.MeterName);
+                    _admin = await AdminEndpoint.StartAsync(new AdminEndpointOptions(listen, token, AdminEndpointOptions.DefaultQueueAskTimeout),
+                        state, _metrics, loggerFactory, cancellationToken).ConfigureAwait(false);
+                }
+
                 _node = MtaNode.Start(system, settings, loggerFactory, clock);
             }
             catch
