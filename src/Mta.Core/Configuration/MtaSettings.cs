@@ -69,6 +69,9 @@ public sealed record MtaSettings
     /// <summary><c>mta.spool</c>: message body storage.</summary>
     public required SpoolSettings Spool { get; init; }
 
+    /// <summary><c>mta.admin</c>: the HTTP admin endpoint.</summary>
+    public required AdminSettings Admin { get; init; }
+
     /// <summary>
     /// Reads and validates every setting under <c>mta</c>. Keys missing from <paramref name="config"/>
     /// take their reference.conf defaults.
@@ -88,10 +91,11 @@ public sealed record MtaSettings
         string baseDir = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
         string myHostname = ReadMyHostname(reader);
         SmtpSettings smtp = ReadSmtp(reader, myHostname);
+        string dataDir = ReadDataDir(reader, baseDir);
         return new MtaSettings
         {
             MyHostname = myHostname,
-            DataDir = ReadDataDir(reader, baseDir),
+            DataDir = dataDir,
             MyDestination = ReadMyDestination(reader, myHostname),
             RelayDomains = DomainMatcher.Parse(reader.StringList("mta.relay-domains", "domains"), "mta.relay-domains"),
             MyNetworks = NetworkList.Parse(reader.StringList("mta.mynetworks", "CIDR networks"), "mta.mynetworks"),
@@ -104,6 +108,7 @@ public sealed record MtaSettings
             Dns = ReadDns(reader),
             Queue = ReadQueue(reader),
             Spool = ReadSpool(reader),
+            Admin = ReadAdmin(reader, dataDir, baseDir),
         };
     }
 
@@ -274,6 +279,25 @@ public sealed record MtaSettings
             SegmentSize: reader.Size("mta.spool.segment-size", 1),
             CommitBatchLimit: reader.Int("mta.spool.commit-batch-limit", 1),
             MinFreeSpace: reader.Size("mta.spool.min-free-space", 0));
+
+    private static AdminSettings ReadAdmin(SettingReader reader, string dataDir, string baseDir)
+    {
+        const string listenKey = "mta.admin.listen";
+        const string tokenFileKey = "mta.admin.token-file";
+        const string tokenFileForm = "a file path, absolute or relative to the working directory, or empty for admin.token in data-dir";
+        string listen = reader.String(listenKey, "a listen address, or empty for no admin endpoint").Trim();
+        string tokenFile = reader.String(tokenFileKey, tokenFileForm).Trim();
+        try
+        {
+            return new AdminSettings(
+                Listen: listen.Length == 0 ? null : ListenAddress.Parse(listen, listenKey),
+                TokenFile: tokenFile.Length == 0 ? Path.Combine(dataDir, "admin.token") : Path.GetFullPath(tokenFile, baseDir));
+        }
+        catch (ArgumentException)
+        {
+            throw ConfigurationException.InvalidValue(tokenFileKey, tokenFile, tokenFileForm);
+        }
+    }
 }
 
 /// <summary>Settings of the SMTP server (<c>mta.smtpd</c>).</summary>
@@ -342,6 +366,11 @@ public sealed record QueueSettings(
     TimeSpan BounceQueueLifetime,
     int LocalDeliveryConcurrency,
     int SnapshotEvery);
+
+/// <summary>Settings of the HTTP admin endpoint (<c>mta.admin</c>).</summary>
+/// <param name="Listen">The address the endpoint binds; null when the endpoint is disabled.</param>
+/// <param name="TokenFile">Absolute path of the file holding the queue API's bearer token.</param>
+public sealed record AdminSettings(IPEndPoint? Listen, string TokenFile);
 
 /// <summary>Settings of the message body spool (<c>mta.spool</c>).</summary>
 /// <param name="SegmentSize">Bytes in a segment file before a new one is started.</param>

@@ -21,10 +21,11 @@ public static class MtaCommandLine
         var root = new RootCommand("Mta: a mail transfer agent. Run 'mta serve' to receive mail on 127.0.0.1:2525 with the defaults.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(ConfigCommand());
+        root.Subcommands.Add(QueueCommands.Build());
         return root;
     }
 
-    private static Option<FileInfo?> ConfigOption() => new("--config", "-c")
+    internal static Option<FileInfo?> ConfigOption() => new("--config", "-c")
     {
         Description = "HOCON configuration file (keys under 'mta'); without it the built-in defaults apply",
     };
@@ -78,7 +79,7 @@ public static class MtaCommandLine
         return command;
     }
 
-    private static bool TryLoad(FileInfo? file, out MtaSettings? settings, out Config? config)
+    internal static bool TryLoad(FileInfo? file, out MtaSettings? settings, out Config? config)
     {
         settings = null;
         config = null;

@@ -82,6 +82,12 @@ public sealed class ReferenceConfigSpec
     }
 
     [Fact]
+    public void Reference_should_default_the_admin_settings()
+    {
+        Assert.Equal(new AdminSettings(Listen: new IPEndPoint(IPAddress.Loopback, 8025), TokenFile: Path.Combine(BaseDirectory, "data", "admin.token")), _settings.Admin);
+    }
+
+    [Fact]
     public void Reference_should_define_exactly_the_documented_keys()
     {
         // A key added to reference.conf must get a default assertion above and a place in this list.
@@ -100,6 +106,7 @@ public sealed class ReferenceConfigSpec
             "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",
             "mta.queue.snapshot-every",
             "mta.spool", "mta.spool.segment-size", "mta.spool.commit-batch-limit", "mta.spool.min-free-space",
+            "mta.admin", "mta.admin.listen", "mta.admin.token-file",
         ];
 
         Assert.Equal(expected, MtaConfigLoader.Catalog.AllKeys);

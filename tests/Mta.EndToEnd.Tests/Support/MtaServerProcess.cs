@@ -35,6 +35,9 @@ internal sealed class MtaServerProcess : IAsyncDisposable
     /// <summary>The folder holding the configuration file and the data folder.</summary>
     public string RootFolder { get; }
 
+    /// <summary>The configuration file the server was started with.</summary>
+    public string ConfigFile => Path.Combine(RootFolder, "mta.conf");
+
     /// <summary>mta.data-dir of this server.</summary>
     public string DataDir => DataDirOf(RootFolder);
 
@@ -67,7 +70,8 @@ internal sealed class MtaServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Writes the configuration (the test host name, the data folder below <paramref name="rootFolder"/>,
-    /// the port, then <paramref name="settings"/>: HOCON lines inside the <c>mta</c> block), starts the
+    /// the port, an admin endpoint on a port the system picks, then <paramref name="settings"/>: HOCON
+    /// lines inside the <c>mta</c> block, which may override those), starts the
     /// server and returns once the port accepts connections. With <paramref name="testOutput"/> the
     /// server's output goes to the test's output when the server is disposed.
     /// </summary>
@@ -80,6 +84,8 @@ internal sealed class MtaServerProcess : IAsyncDisposable
               myhostname = "{{HostName}}"
               data-dir = "{{DataDirOf(rootFolder)}}"
               smtpd.listen = ["127.0.0.1:{{port}}"]
+              # Servers run side by side: each admin endpoint on a port of its own unless the settings name one.
+              admin.listen = "127.0.0.1:0"
             {{settings}}
             }
             """);
