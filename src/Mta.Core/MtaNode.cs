@@ -143,9 +143,20 @@ public sealed class MtaNode
             QueueActor.Props(QueueActor.DefaultPersistenceId, spool, settings.Queue, clock, router, loggerFactory.CreateLogger("Mta.Queue"), bounces),
             "queue", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "queue-supervisor");
         var committer = new GroupCommitter(system.Materializer(), spool, queue, settings.Spool.CommitBatchLimit, commits);
-        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, queueIds, clock, loggerFactory.CreateLogger("Mta.Smtpd"))), "smtpd");
+        var smtpdLogger = loggerFactory.CreateLogger("Mta.Smtpd");
+        foreach (var warning in settings.SmtpdTls.Warnings) smtpdLogger.LogWarning("{Warning}", warning);
+        var tls = settings.SmtpdTls.Enabled ? new ServerTls(settings.SmtpdTls, clock, loggerFactory.CreateLogger<ServerTls>()) : null;
+        var relayClientCerts = new RelayClientCerts(settings.SmtpdTls.RelayClientCerts, settings.SmtpdTls.FingerprintDigest, smtpdLogger);
+        var sessions = system.ActorOf(SessionsActor.Props(new SessionContext(settings, spool, queueIds, clock, smtpdLogger)
+        {
+            RelayClientCerts = relayClientCerts,
+        }), "smtpd");
         var options = new ConnectionOptions(settings.MyHostname, settings.Smtpd.Timeout, settings.Smtpd.PerRequestDeadline,
-            settings.Smtpd.MinDataRate, settings.Smtpd.GreetPause, spool, committer.Writer, clock);
+            settings.Smtpd.MinDataRate, settings.Smtpd.GreetPause, spool, committer.Writer, clock)
+        {
+            Tls = tls,
+            TlsLogLevel = settings.SmtpdTls.LogLevel,
+        };
         var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);
         MtaMetrics.ObserveSessions(() => listener.ConnectionCount);
         return new MtaNode(settings, spool, queue, committer, listener);

@@ -57,6 +57,9 @@ public sealed record MtaSettings
     /// <summary><c>mta.smtpd</c>: the SMTP server.</summary>
     public required SmtpdSettings Smtpd { get; init; }
 
+    /// <summary>TLS on the SMTP server (<c>mta.smtpd.tls</c>, <c>tls-listen</c>, <c>relay-clientcerts</c>).</summary>
+    public required SmtpdTlsSettings SmtpdTls { get; init; }
+
     /// <summary><c>mta.smtp</c>: onward delivery over SMTP.</summary>
     public required SmtpSettings Smtp { get; init; }
 
@@ -92,6 +95,7 @@ public sealed record MtaSettings
         string myHostname = ReadMyHostname(reader);
         SmtpSettings smtp = ReadSmtp(reader, myHostname);
         string dataDir = ReadDataDir(reader, baseDir);
+        SmtpdSettings smtpd = ReadSmtpd(reader);
         return new MtaSettings
         {
             MyHostname = myHostname,
@@ -103,7 +107,8 @@ public sealed record MtaSettings
             TransportMaps = TransportMap.Create(TableSource.FromConfig(reader.Config, "mta.transport-maps", baseDir, timeProvider, logger), smtp.Port, logger),
             HopcountLimit = reader.Int("mta.hopcount-limit", 1),
             ShutdownTimeout = reader.Duration("mta.shutdown-timeout", TimeSpan.Zero),
-            Smtpd = ReadSmtpd(reader),
+            Smtpd = smtpd,
+            SmtpdTls = SmtpdTlsSettings.Read(reader, smtpd.RecipientRestrictions, baseDir, timeProvider, logger),
             Smtp = smtp,
             Dns = ReadDns(reader),
             Queue = ReadQueue(reader),

@@ -21,10 +21,10 @@ public enum Restriction
     /// <summary><c>reject</c>: reject unconditionally.</summary>
     Reject,
 
-    /// <summary><c>permit_tls_clientcerts</c>: permit a client whose certificate fingerprint is in relay-clientcerts. Refused at start until TLS client certificates are supported.</summary>
+    /// <summary><c>permit_tls_clientcerts</c>: permit a client whose certificate (public-key or certificate) fingerprint is in relay-clientcerts; the chain need not be trusted.</summary>
     PermitTlsClientcerts,
 
-    /// <summary><c>permit_tls_all_clientcerts</c>: permit a client whose certificate verifies against the CA. Refused at start until TLS client certificates are supported.</summary>
+    /// <summary><c>permit_tls_all_clientcerts</c>: permit a client whose certificate verifies against tls.ca-file / tls.ca-path.</summary>
     PermitTlsAllClientcerts,
 }
 
@@ -64,11 +64,6 @@ public static class RestrictionList
             {
                 string closest = EditDistance.Closest(name, ByName.Keys);
                 throw new ConfigurationException(key, $"Unknown restriction '{name}' in '{key}'; did you mean '{closest}'? Known: {string.Join(", ", ByName.Keys)}.");
-            }
-
-            if (restriction is Restriction.PermitTlsClientcerts or Restriction.PermitTlsAllClientcerts)
-            {
-                throw new ConfigurationException(key, $"'{name}' in '{key}' cannot be used: TLS client certificate restrictions need TLS support, which is not available yet.");
             }
 
             restrictions.Add(restriction);

@@ -7,7 +7,9 @@ namespace Mta.Core.Ingress;
 /// <param name="ClientInMynetworks">The client address is in mynetworks.</param>
 /// <param name="DestinationIsOurs">The recipient domain is local (mydestination) or in relay-domains.</param>
 /// <param name="Recipient">The recipient as the client wrote it, for reply texts.</param>
-public readonly record struct RelayContext(bool ClientInMynetworks, bool DestinationIsOurs, string Recipient);
+/// <param name="Tls">The session's TLS, null in plaintext.</param>
+/// <param name="RelayClientCerts">relay-clientcerts, for permit_tls_clientcerts.</param>
+public readonly record struct RelayContext(bool ClientInMynetworks, bool DestinationIsOurs, string Recipient, TlsFacts? Tls = null, RelayClientCerts? RelayClientCerts = null);
 
 /// <summary>
 /// Postfix's smtpd_recipient_restrictions, evaluated in order at RCPT: the first restriction that
@@ -25,6 +27,10 @@ public static class RelayPolicy
             {
                 case Restriction.PermitMynetworks when context.ClientInMynetworks:
                 case Restriction.Permit:
+                // The public-key fingerprint first, then the certificate's; no trusted chain needed.
+                case Restriction.PermitTlsClientcerts when context.Tls is { ClientCertificate: true } tls && context.RelayClientCerts is { } table
+                                                           && (table.Contains(tls.PublicKeyFingerprint) || table.Contains(tls.CertificateFingerprint)):
+                case Restriction.PermitTlsAllClientcerts when context.Tls is { ClientCertificate: true, Verified: true }:
                     return null;
                 case Restriction.RejectUnauthDestination when !context.DestinationIsOurs:
                     return Replies.RelayDenied(context.Recipient);

@@ -10,7 +10,11 @@ using static Mta.Core.Ingress.SessionProtocol;
 namespace Mta.Core.Ingress;
 
 /// <summary>What every session of a node shares.</summary>
-public sealed record SessionContext(MtaSettings Settings, SpoolStore Spool, QueueIdGenerator QueueIds, TimeProvider Clock, ILogger Logger);
+public sealed record SessionContext(MtaSettings Settings, SpoolStore Spool, QueueIdGenerator QueueIds, TimeProvider Clock, ILogger Logger)
+{
+    /// <summary>relay-clientcerts, when TLS is configured.</summary>
+    public RelayClientCerts? RelayClientCerts { get; init; }
+}
 
 /// <summary>
 /// One SMTP session: its state (greeting, transaction, recipients, error count) and every
@@ -36,6 +40,10 @@ public sealed class SessionActor : ReceiveActor
     private bool _bdatStarted;
     private SmtpReply? _bdatFailure;
     private int _messages;
+    private readonly bool _tlsOffered;
+    private TlsFacts? _tls;
+    private bool _greeted;
+    private SmtpReply? _certificateFailure;
 
     /// <summary>Creates the session for an accepted connection.</summary>
     public SessionActor(ISmtpConnection connection, SessionContext context)
@@ -49,8 +57,11 @@ public sealed class SessionActor : ReceiveActor
         _clientAddress = address.ToString();
         _clientInMynetworks = _settings.MyNetworks.Contains(address);
 
+        _tlsOffered = _settings.SmtpdTls.Enabled && _settings.SmtpdTls.Level != SmtpdTlsLevel.None;
+        Receive<TlsStarted>(OnTlsStarted);
         Receive<Started>(_ =>
         {
+            _greeted = true;
             SessionLog.Connect(_log, _clientAddress);
             MtaMetrics.SessionsOpened.Add(1);
             Respond(Replies.Greeting(_settings.MyHostname));
@@ -81,6 +92,11 @@ public sealed class SessionActor : ReceiveActor
             _connection.Instruct(Instruction.CloseWith(Replies.TooManyErrors(_settings.MyHostname)));
             return;
         }
+        if (_certificateFailure is { } certificateFailure)
+        {
+            _connection.Instruct(Instruction.CloseWith(certificateFailure));
+            return;
+        }
         if (command.Error is not null)
         {
             Reject(command.Error);
@@ -93,6 +109,11 @@ public sealed class SessionActor : ReceiveActor
             return;
         }
         var rule = SmtpCommandTable.Lookup(_state, command.Verb);
+        if (_tls is null && _settings.SmtpdTls.Level == SmtpdTlsLevel.Encrypt && (rule.Flags & CommandFlags.AllowedBeforeTls) == 0)
+        {
+            Reject(Replies.MustStartTlsFirst);
+            return;
+        }
         if (!rule.Allowed)
         {
             Reject(rule.Rejection ?? Replies.BadSequence);
@@ -129,8 +150,20 @@ public sealed class SessionActor : ReceiveActor
             case SmtpVerb.Quit:
                 _connection.Instruct(Instruction.CloseWith(Replies.Bye));
                 break;
+            case SmtpVerb.StartTls when _tls is not null:
+                Reject(Replies.TlsAlreadyActive);
+                break;
+            case SmtpVerb.StartTls when !_tlsOffered:
+                Reject(Replies.NotImplemented);
+                break;
+            case SmtpVerb.StartTls when command.Argument.Length > 0:
+                Reject(Replies.StartTlsSyntax);
+                break;
+            case SmtpVerb.StartTls:
+                _connection.Instruct(new Instruction(Replies.ReadyToStartTls, Step.StartTls));
+                break;
             default:
-                // EXPN, AUTH and STARTTLS are not offered by this server.
+                // EXPN and AUTH are not offered by this server.
                 Reject(Replies.NotImplemented);
                 break;
         }
@@ -153,19 +186,40 @@ public sealed class SessionActor : ReceiveActor
         _esmtp = command.Verb == SmtpVerb.Ehlo;
         _state = SmtpState.Greeted;
         Respond(_esmtp
-            ? Replies.Ehlo(_settings.MyHostname, domain, EhloExtensions(_settings))
+            ? Replies.Ehlo(_settings.MyHostname, domain, _tlsOffered && _tls is null ? ExtensionsWithStartTls : Extensions)
             : Replies.Helo(_settings.MyHostname));
     }
 
-    private static IReadOnlyList<string> EhloExtensions(MtaSettings settings) =>
+    private IReadOnlyList<string> Extensions =>
     [
         "PIPELINING",
-        $"SIZE {settings.Smtpd.MessageSizeLimit}",
+        $"SIZE {_settings.Smtpd.MessageSizeLimit}",
         "ENHANCEDSTATUSCODES",
         "8BITMIME",
         "SMTPUTF8",
         "CHUNKING",
     ];
+
+    private IReadOnlyList<string> ExtensionsWithStartTls => [.. Extensions, "STARTTLS"];
+
+    /// <summary>
+    /// After the handshake the session starts over (RFC 3207): no greeting name, no transaction.
+    /// With req-ccert, a client without a trusted certificate gets 421 at its next command, as Postfix does.
+    /// </summary>
+    private void OnTlsStarted(TlsStarted started)
+    {
+        _tls = started.Facts;
+        ResetTransaction();
+        _state = SmtpState.Connected;
+        _helo = string.Empty;
+        _esmtp = false;
+        if (_settings.SmtpdTls.RequireCcert && !(started.Facts.ClientCertificate && started.Facts.Verified))
+            _certificateFailure = started.Facts.ClientCertificate
+                ? Replies.ClientCertificateNotTrusted(_settings.MyHostname)
+                : Replies.NoClientCertificate(_settings.MyHostname);
+        // On a TLS listener the handshake comes before the greeting, which Started sends.
+        if (_greeted) _connection.Instruct(new Instruction(null, Step.ReadCommand));
+    }
 
     private void OnMail(SmtpCommand command)
     {
@@ -229,7 +283,7 @@ public sealed class SessionActor : ReceiveActor
         // RFC 5321 4.5.1: Postmaster of a local domain is always accepted.
         if (!(isLocal && mailbox.IsPostmaster))
         {
-            var context = new RelayContext(_clientInMynetworks, isLocal || _settings.RelayDomains.Matches(domain), address);
+            var context = new RelayContext(_clientInMynetworks, isLocal || _settings.RelayDomains.Matches(domain), address, _tls, _context.RelayClientCerts);
             if (RelayPolicy.Evaluate(_settings.Smtpd.RecipientRestrictions, context) is { } denied)
             {
                 SessionLog.RecipientRejected(_log, _clientAddress, denied.ToString(), _mail!.ReversePath?.ToString() ?? string.Empty, address);
@@ -307,8 +361,9 @@ public sealed class SessionActor : ReceiveActor
     {
         _queueId = _context.QueueIds.Next();
         var header = ReceivedHeader.Build(
-            _helo.Length == 0 ? _clientAddress : _helo, "unknown", _clientAddress, [],
-            _settings.MyHostname, ReceivedHeader.Protocol(_esmtp, tls: false, _mail!.SmtpUtf8),
+            _helo.Length == 0 ? _clientAddress : _helo, "unknown", _clientAddress,
+            _tls is not null && _settings.SmtpdTls.ReceivedHeader ? _tls.ReceivedLines() : [],
+            _settings.MyHostname, ReceivedHeader.Protocol(_esmtp, tls: _tls is not null, _mail!.SmtpUtf8),
             _queueId, _recipients.Count == 1 ? _recipients[0].Address : null, _context.Clock.GetUtcNow());
         return Encoding.UTF8.GetBytes(header);
     }

@@ -36,6 +36,9 @@ public static class SessionProtocol
     /// </summary>
     public sealed record ContentReceived(SpoolBody? Body, long Length, int ReceivedHeaders, bool TooBig, string? WriteError, long ChunkSize) : ISessionEvent;
 
+    /// <summary>The TLS handshake finished (after STARTTLS, or at connect on a TLS listener).</summary>
+    public sealed record TlsStarted(TlsFacts Facts) : ISessionEvent;
+
     /// <summary>The connection is gone (client closed, timeout, I/O error, shutdown).</summary>
     public sealed record Closed(string Reason) : ISessionEvent;
 
@@ -52,6 +55,8 @@ public static class SessionProtocol
         Submit,
         /// <summary>Flush and close.</summary>
         Close,
+        /// <summary>Throw away whatever the client sent after the STARTTLS line, then hand the socket to the TLS handshake.</summary>
+        StartTls,
     }
 
     /// <summary>

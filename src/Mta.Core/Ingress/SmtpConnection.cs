@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.ComponentModel;
+using System.Net.Security;
+using System.Security.Authentication;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -21,7 +24,14 @@ public sealed record ConnectionOptions(
     TimeSpan GreetPause,
     SpoolStore Spool,
     ChannelWriter<QueueProtocol.EnqueueRequest> Commit,
-    TimeProvider Clock);
+    TimeProvider Clock)
+{
+    /// <summary>The server's TLS, when it has a certificate.</summary>
+    public ServerTls? Tls { get; init; }
+
+    /// <summary>How much TLS is logged (mta.smtpd.tls.loglevel).</summary>
+    public int TlsLogLevel { get; init; }
+}
 
 /// <summary>
 /// The I/O pump of one SMTP connection. It reads command lines and message content from the
@@ -50,11 +60,13 @@ public sealed class SmtpConnection : ISmtpConnection
     private SpoolBodyWriter? _body;
     private int _shutdownRequested;
     private volatile bool _readingCommand;
+    private readonly bool _implicitTls;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Wraps an accepted socket.</summary>
-    public SmtpConnection(Socket socket, ConnectionOptions options, ILogger logger)
+    /// <summary>Wraps an accepted socket; on a TLS listener (<paramref name="implicitTls"/>) the handshake comes before the greeting.</summary>
+    public SmtpConnection(Socket socket, ConnectionOptions options, ILogger logger, bool implicitTls = false)
     {
+        _implicitTls = implicitTls;
         _socket = socket;
         _options = options;
         _logger = logger;
@@ -98,6 +110,8 @@ public sealed class SmtpConnection : ISmtpConnection
         var reason = "client closed the connection";
         try
         {
+            if (_implicitTls && !await HandshakeAsync().ConfigureAwait(false))
+                return;
             if (_options.GreetPause > TimeSpan.Zero && !await GreetPauseAsync().ConfigureAwait(false))
                 return;
             _session.Tell(Started.Instance);
@@ -129,6 +143,13 @@ public sealed class SmtpConnection : ISmtpConnection
                         reason = "session ended";
                         await _output.FlushAsync(_abort.Token).ConfigureAwait(false);
                         return;
+                    case Step.StartTls:
+                        if (!await StartTlsAsync().ConfigureAwait(false))
+                        {
+                            reason = "TLS handshake failed";
+                            return;
+                        }
+                        break;
                 }
             }
         }
@@ -153,6 +174,58 @@ public sealed class SmtpConnection : ISmtpConnection
             Close();
             _completion.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// RFC 3207 as Postfix orders it: the parser stopped at the STARTTLS line and no read is
+    /// pending, so whatever else is buffered was sent before the client could have seen our 220:
+    /// it is thrown away unseen (CVE-2011-0411). Then the 220 goes out in plaintext and the
+    /// handshake runs on the raw socket.
+    /// </summary>
+    private async Task<bool> StartTlsAsync()
+    {
+        if (_holdingBuffer)
+        {
+            _input.AdvanceTo(_buffer.End);
+            _holdingBuffer = false;
+            _buffer = default;
+        }
+        await _output.FlushAsync(_abort.Token).ConfigureAwait(false);
+        return await HandshakeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The server handshake; on success the pipes run over TLS and the actor hears the facts.</summary>
+    private async Task<bool> HandshakeAsync()
+    {
+        var tls = _options.Tls ?? throw new InvalidOperationException("TLS requested without a certificate");
+        // The plaintext pipes end here; they leave the socket open for the TLS stream.
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        using var timeout = new CancellationTokenSource(_options.Timeout, _options.Clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(tls.Options, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or Win32Exception)
+        {
+            if (_options.TlsLogLevel > 0)
+                _logger.LogInformation("TLS handshake failed with unknown[{Client}]: {Reason}", RemoteEndPoint.Address, e.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+        _stream = ssl;
+        _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
+        _lines.Reset();
+        var facts = tls.Describe(ssl);
+        if (_options.TlsLogLevel > 0)
+            _logger.LogInformation("{Trust} TLS connection established from unknown[{Client}]: {Protocol} with cipher {Cipher}; client CN {Subject}, issuer {Issuer}, fingerprint {Fingerprint}, public-key fingerprint {PublicKeyFingerprint}",
+                !facts.ClientCertificate ? "Anonymous" : facts.Verified ? "Trusted" : "Untrusted", RemoteEndPoint.Address, facts.Protocol, facts.Cipher,
+                facts.Subject ?? "-", facts.Issuer ?? "-", facts.CertificateFingerprint ?? "-", facts.PublicKeyFingerprint ?? "-");
+        _session.Tell(new TlsStarted(facts));
+        return true;
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ namespace Mta.Core.Ingress;
 /// </summary>
 public sealed class SmtpListener
 {
-    private readonly List<Socket> _sockets = new();
+    private readonly List<(Socket Socket, bool ImplicitTls)> _sockets = new();
     private readonly ConcurrentDictionary<SmtpConnection, byte> _connections = new();
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -38,7 +38,7 @@ public sealed class SmtpListener
         _logger = loggerFactory.CreateLogger<SmtpListener>();
     }
 
-    /// <summary>The addresses actually bound (a configured port 0 becomes the port the system chose).</summary>
+    /// <summary>The addresses actually bound, plain listeners first, then TLS listeners (a configured port 0 becomes the port the system chose).</summary>
     public IReadOnlyList<IPEndPoint> Endpoints { get; private set; } = [];
 
     /// <summary>Binds every configured address and starts accepting.</summary>
@@ -48,7 +48,7 @@ public sealed class SmtpListener
         var bound = new List<IPEndPoint>();
         try
         {
-            foreach (var endpoint in settings.Smtpd.Listen)
+            foreach (var (endpoint, implicitTls) in settings.Smtpd.Listen.Select(e => (e, false)).Concat(settings.SmtpdTls.TlsListen.Select(e => (e, true))))
             {
                 var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any))
@@ -61,21 +61,21 @@ public sealed class SmtpListener
                 catch (SocketException e)
                 {
                     socket.Dispose();
-                    throw new InvalidOperationException($"cannot listen on {endpoint} (mta.smtpd.listen): {e.Message}", e);
+                    throw new InvalidOperationException($"cannot listen on {endpoint} ({(implicitTls ? "mta.smtpd.tls-listen" : "mta.smtpd.listen")}): {e.Message}", e);
                 }
                 socket.Listen(1024);
-                listener._sockets.Add(socket);
+                listener._sockets.Add((socket, implicitTls));
                 bound.Add((IPEndPoint)socket.LocalEndPoint!);
             }
         }
         catch
         {
-            foreach (var socket in listener._sockets) socket.Dispose();
+            foreach (var (socket, _) in listener._sockets) socket.Dispose();
             throw;
         }
         listener.Endpoints = bound;
-        foreach (var socket in listener._sockets)
-            listener._acceptLoops.Add(Task.Run(() => listener.AcceptLoopAsync(socket)));
+        foreach (var (socket, implicitTls) in listener._sockets)
+            listener._acceptLoops.Add(Task.Run(() => listener.AcceptLoopAsync(socket, implicitTls)));
         foreach (var endpoint in bound)
             listener._logger.LogInformation("SMTP listening on {Endpoint}", endpoint);
         return listener;
@@ -84,7 +84,7 @@ public sealed class SmtpListener
     /// <summary>Sessions open now.</summary>
     public int ConnectionCount => Volatile.Read(ref _total);
 
-    private async Task AcceptLoopAsync(Socket listenSocket)
+    private async Task AcceptLoopAsync(Socket listenSocket, bool implicitTls)
     {
         while (!_stopping.IsCancellationRequested)
         {
@@ -113,11 +113,11 @@ public sealed class SmtpListener
                 continue;
             }
             socket.NoDelay = true;
-            _ = AdmitAsync(socket);
+            _ = AdmitAsync(socket, implicitTls);
         }
     }
 
-    private async Task AdmitAsync(Socket socket)
+    private async Task AdmitAsync(Socket socket, bool implicitTls)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
@@ -138,7 +138,7 @@ public sealed class SmtpListener
                 await RefuseAsync(socket, refusal).ConfigureAwait(false);
                 return;
             }
-            var connection = new SmtpConnection(socket, _options, _loggerFactory.CreateLogger<SmtpConnection>());
+            var connection = new SmtpConnection(socket, _options, _loggerFactory.CreateLogger<SmtpConnection>(), implicitTls);
             _connections[connection] = 0;
             if (_stopping.IsCancellationRequested) connection.RequestShutdown();
             _sessions.Tell(new SessionsActor.StartSession(connection));
@@ -179,7 +179,7 @@ public sealed class SmtpListener
     public async Task StopAsync(TimeSpan deadline)
     {
         _stopping.Cancel();
-        foreach (var socket in _sockets) socket.Dispose();
+        foreach (var (socket, _) in _sockets) socket.Dispose();
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
         foreach (var connection in _connections.Keys) connection.RequestShutdown();
         var all = Task.WhenAll(_connections.Keys.Select(c => c.Completion));

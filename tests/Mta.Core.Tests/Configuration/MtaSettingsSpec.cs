@@ -21,7 +21,7 @@ public sealed class MtaSettingsSpec
     [InlineData("mta.spool.segment_size = 1MiB", "mta.spool.segment_size", "mta.spool.segment-size")]
     [InlineData("mta.message-size-limit = 1", "mta.message-size-limit", "mta.smtpd.message-size-limit")]
     [InlineData("mta.SMTPD.timeout = 5m", "mta.SMTPD", "mta.smtpd")]
-    [InlineData("mta.smtpd.tls.security-level = may", "mta.smtpd.tls", "mta.smtpd")]
+    [InlineData("mta.smtpd.tls.ask-cert = yes", "mta.smtpd.tls.ask-cert", "mta.smtpd.tls.ask-ccert")]
     public void An_unknown_key_should_be_named_with_the_closest_valid_key(string hocon, string unknown, string suggestion)
     {
         ConfigurationException error = Refused(hocon);
@@ -207,13 +207,12 @@ public sealed class MtaSettingsSpec
     [Theory]
     [InlineData("permit_tls_clientcerts")]
     [InlineData("permit_tls_all_clientcerts")]
-    public void Tls_client_certificate_restrictions_should_be_refused_until_tls_exists(string name)
+    public void Tls_client_certificate_restrictions_without_tls_should_be_accepted_with_a_warning(string name)
     {
-        ConfigurationException error = Refused($"mta.smtpd.recipient-restrictions = [permit_mynetworks, {name}, reject_unauth_destination]");
+        MtaSettings settings = MtaSettings.Create(ConfigurationFactory.ParseString($"mta.smtpd.recipient-restrictions = [permit_mynetworks, {name}, reject_unauth_destination]"));
 
-        Assert.Equal("mta.smtpd.recipient-restrictions", error.Key);
-        Assert.Contains(name, error.Message, StringComparison.Ordinal);
-        Assert.Contains("TLS client certificate restrictions need TLS support", error.Message, StringComparison.Ordinal);
+        Assert.Contains(name is "permit_tls_clientcerts" ? Restriction.PermitTlsClientcerts : Restriction.PermitTlsAllClientcerts, settings.Smtpd.RecipientRestrictions);
+        Assert.Contains(settings.SmtpdTls.Warnings, w => w.Contains("never match", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -45,6 +45,27 @@ public sealed class ReferenceConfigSpec
     }
 
     [Fact]
+    public void Reference_should_default_the_smtpd_tls_settings()
+    {
+        var tls = _settings.SmtpdTls;
+        Assert.Equal(SmtpdTlsLevel.None, tls.Level);
+        Assert.False(tls.Enabled);
+        Assert.Null(tls.CertFile);
+        Assert.Null(tls.KeyFile);
+        Assert.Null(tls.CaFile);
+        Assert.Null(tls.CaPath);
+        Assert.False(tls.AskCcert);
+        Assert.False(tls.RequireCcert);
+        Assert.False(tls.ReceivedHeader);
+        Assert.Equal(0, tls.LogLevel);
+        Assert.Equal(Mta.Tls.FingerprintDigest.Sha256, tls.FingerprintDigest);
+        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13, tls.Protocols);
+        Assert.Empty(tls.TlsListen);
+        Assert.Empty(tls.RelayClientCerts.Current);
+        Assert.Empty(tls.Warnings);
+    }
+
+    [Fact]
     public void Reference_should_default_the_routing_settings()
     {
         Assert.Equal(0, _settings.TransportMaps.Count);
@@ -98,7 +119,11 @@ public sealed class ReferenceConfigSpec
             "mta.smtpd", "mta.smtpd.listen", "mta.smtpd.recipient-restrictions", "mta.smtpd.message-size-limit",
             "mta.smtpd.recipient-limit", "mta.smtpd.timeout", "mta.smtpd.hard-error-limit", "mta.smtpd.soft-error-limit",
             "mta.smtpd.client-connection-limit", "mta.smtpd.connection-limit", "mta.smtpd.per-request-deadline",
-            "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause",
+            "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause", "mta.smtpd.tls-listen", "mta.smtpd.relay-clientcerts",
+            "mta.smtpd.tls", "mta.smtpd.tls.security-level", "mta.smtpd.tls.use-tls", "mta.smtpd.tls.enforce-tls",
+            "mta.smtpd.tls.cert-file", "mta.smtpd.tls.key-file", "mta.smtpd.tls.ca-file", "mta.smtpd.tls.ca-path",
+            "mta.smtpd.tls.ask-ccert", "mta.smtpd.tls.req-ccert", "mta.smtpd.tls.received-header", "mta.smtpd.tls.loglevel",
+            "mta.smtpd.tls.fingerprint-digest", "mta.smtpd.tls.protocols",
             "mta.smtp", "mta.smtp.relayhost", "mta.smtp.port", "mta.smtp.helo-name", "mta.smtp.destination-concurrency-limit",
             "mta.smtp.connection-cache-time-limit", "mta.smtp.connection-reuse-count-limit",
             "mta.dns", "mta.dns.servers", "mta.dns.timeout",

@@ -212,13 +212,13 @@ public sealed class TransportMapSpec : IDisposable
     [InlineData("example.community smtp:[a]\nexample.com smtp:[b]\n", "example.com", 2)]
     public void The_line_of_an_entry_should_be_where_its_key_starts(string text, string key, int line)
     {
-        Assert.Equal(line, TransportMapLines.LineOf(text, key));
+        Assert.Equal(line, TableLines.LineOf(text, key));
     }
 
     [Fact]
     public void A_key_not_in_the_text_should_have_no_line()
     {
-        Assert.Null(TransportMapLines.LineOf("example.com smtp:[a]\n", "example.org"));
+        Assert.Null(TableLines.LineOf("example.com smtp:[a]\n", "example.org"));
     }
 
     private static TransportMap Inline(Dictionary<string, string> entries) =>
