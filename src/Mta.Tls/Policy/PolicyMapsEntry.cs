@@ -19,6 +19,17 @@ internal sealed record PolicyMapsEntry(TlsLevel Level, IReadOnlyList<string>? Ma
         "policy_type", "policy_ttl", "policy_domain", "policy_string", "mx_host_pattern", "policy_failure",
     ];
 
+    /// <summary>Compares every member, the match list element by element.</summary>
+    public bool Equals(PolicyMapsEntry? other) =>
+        other is not null
+        && Level == other.Level
+        && (Match is null ? other.Match is null : other.Match is not null && Match.SequenceEqual(other.Match, StringComparer.Ordinal))
+        && Protocols == other.Protocols
+        && Ciphers == other.Ciphers;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Level, Match?.Count, Protocols, Ciphers);
+
     /// <summary>
     /// Parses a value. Attributes after <c>none</c> are ignored, as Postfix ignores them with TLS
     /// disabled; every other mistake makes the entry unusable, as in Postfix, because an attribute

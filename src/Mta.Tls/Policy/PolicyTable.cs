@@ -37,7 +37,7 @@ internal sealed class PolicyTable<T>
             PolicyTableEntry<T> entry = problem is null
                 ? new PolicyTableEntry<T>(key, value, parsed, null)
                 : new PolicyTableEntry<T>(key, value, default, new TlsPolicyError(key, value, problem));
-            if (entries.TryGetValue(folded, out PolicyTableEntry<T>? earlier) && !string.Equals(earlier.Written.Trim(), value.Trim(), StringComparison.Ordinal))
+            if (entries.TryGetValue(folded, out PolicyTableEntry<T>? earlier) && !SameMeaning(earlier, entry))
             {
                 // Keys compare without case; two spellings of one key with different values cannot both hold.
                 entry = new PolicyTableEntry<T>(key, value, default, new TlsPolicyError(key, value, $"conflicts with entry \"{earlier.Key}\" (keys compare without case)"));
@@ -49,6 +49,11 @@ internal sealed class PolicyTable<T>
         TlsPolicyError[] errors = [.. entries.Values.Select(entry => entry.Error).OfType<TlsPolicyError>().OrderBy(error => error.Key, StringComparer.Ordinal)];
         return new PolicyTable<T>(source, entries, errors);
     }
+
+    private static bool SameMeaning(PolicyTableEntry<T> first, PolicyTableEntry<T> second) =>
+        first.Error is null && second.Error is null
+            ? EqualityComparer<T>.Default.Equals(first.Value, second.Value)
+            : string.Equals(first.Written.Trim(), second.Written.Trim(), StringComparison.Ordinal);
 
     /// <summary>The entry under a folded key, or null.</summary>
     public PolicyTableEntry<T>? Find(string foldedKey) => entries.GetValueOrDefault(foldedKey);

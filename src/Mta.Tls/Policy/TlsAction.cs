@@ -3,7 +3,7 @@ namespace Mta.Tls.Policy;
 /// <summary>What a delivery does next at a TLS step.</summary>
 public enum TlsAction
 {
-    /// <summary>Go on as planned: connect, or send mail over the TLS session just established.</summary>
+    /// <summary>Go on as planned: connect, or send mail over the TLS connection just established.</summary>
     Proceed,
 
     /// <summary>

@@ -65,7 +65,7 @@ public static class TlsDecision
         return policy.Level switch
         {
             // For note-starttls-offer: Postfix logs the servers that offer STARTTLS when the policy did not use it.
-            TlsLevel.None => new StartTlsDecision(TlsAction.PlaintextOk, LogDetail: serverOffersStartTls ? $"Host offered STARTTLS: [{host}]" : null),
+            TlsLevel.None => new StartTlsDecision(TlsAction.PlaintextOk, LogDetail: serverOffersStartTls ? $"Host offered STARTTLS: {host}" : null),
             TlsLevel.May => new StartTlsDecision(serverOffersStartTls ? TlsAction.StartTls : TlsAction.PlaintextOk),
             _ => serverOffersStartTls
                 ? new StartTlsDecision(TlsAction.StartTls)
@@ -106,9 +106,9 @@ public static class TlsDecision
     }
 
     /// <summary>
-    /// After the handshake (or a TLS session) failed. may falls back to plaintext on a new
-    /// connection to the same host only when the message has been queued at least minimal-backoff-time,
-    /// so that one injected failure does not downgrade fresh mail; otherwise the mail is deferred with
+    /// After the handshake failed. may falls back to plaintext on a new connection to the same host
+    /// only when the message has been queued at least minimal-backoff-time, so that one injected
+    /// failure does not downgrade fresh mail; otherwise the mail is deferred with
     /// <c>4.7.5 Cannot start TLS: handshake failure</c>. Stronger levels skip the host with that reason.
     /// </summary>
     /// <param name="policy">The policy for this host.</param>
