@@ -21,6 +21,7 @@ public static class MtaCommandLine
         var root = new RootCommand("Mta: a mail transfer agent. Run 'mta serve' to receive mail on 127.0.0.1:2525 with the defaults.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(ConfigCommand());
+        root.Subcommands.Add(PkiCommands.Build());
         return root;
     }
 
