@@ -36,15 +36,16 @@ public static class Fingerprint
     /// Checks a fingerprint written by a person (a table key, a <c>match=</c> value) and returns it in the
     /// canonical form the computed fingerprints have, so that lookups can compare ordinally. Any case is
     /// accepted; the text must be hex pairs separated by <c>:</c>, as many as the digest has bytes. On
-    /// failure <paramref name="problem"/> says what is wrong, for an error message that adds the line number.
+    /// failure <paramref name="normalized"/> is empty and <paramref name="problem"/> says what is wrong, for an
+    /// error message that adds the line number.
     /// </summary>
     public static bool TryNormalize(
         string? text,
         FingerprintDigest digest,
-        [NotNullWhen(true)] out string? normalized,
+        out string normalized,
         [NotNullWhen(false)] out string? problem)
     {
-        normalized = null;
+        normalized = string.Empty;
         var expectedBytes = digest.ByteLength();
         if (string.IsNullOrEmpty(text))
         {

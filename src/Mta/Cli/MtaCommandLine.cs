@@ -22,6 +22,7 @@ public static class MtaCommandLine
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(ConfigCommand());
         root.Subcommands.Add(QueueCommands.Build());
+        root.Subcommands.Add(PkiCommands.Build());
         return root;
     }
 
