@@ -124,6 +124,8 @@ public sealed class InboundTlsTests(ITestOutputHelper output) : IClassFixture<Te
         var none = await SmtpOverOpenSslAsync(server.Port, "EHLO client.example\r\n", null, null);
         Assert.Contains("421 4.7.1 mx.test Error: No client certificate presented", none);
         var trusted = await SmtpOverOpenSslAsync(server.Port, "EHLO client.example\r\nQUIT\r\n", Certs.Listed, Certs.ListedKey);
+        output.WriteLine(trusted);
+        output.WriteLine(server.Output);
         Assert.Contains("250-mx.test", trusted);
         // openssl's own EHLO before the handshake sees STARTTLS offered; the one inside TLS must not.
         Assert.DoesNotContain("STARTTLS", trusted[trusted.LastIndexOf("250-mx.test", StringComparison.Ordinal)..]);

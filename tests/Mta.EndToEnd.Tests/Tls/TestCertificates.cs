@@ -1,4 +1,5 @@
 using Mta.Tls;
+using Pki = Mta.Tls.Pki;
 
 namespace Mta.EndToEnd.Tests.Tls;
 
