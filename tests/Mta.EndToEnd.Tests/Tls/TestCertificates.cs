@@ -1,5 +1,5 @@
 using Mta.Tls;
-using Pki = Mta.Tls.Pki;
+using TlsPki = Mta.Tls.Pki;
 
 namespace Mta.EndToEnd.Tests.Tls;
 
@@ -15,18 +15,18 @@ internal sealed class TestCertificates : IDisposable
     {
         Folder = Directory.CreateTempSubdirectory("mta-tls-").FullName;
         var now = DateTimeOffset.UtcNow;
-        var ca = Pki.CreateCa("My CA", TimeSpan.FromDays(30));
-        var otherCa = Pki.CreateCa("Other CA", TimeSpan.FromDays(30));
+        var ca = TlsPki.CreateCa("My CA", TimeSpan.FromDays(30));
+        var otherCa = TlsPki.CreateCa("Other CA", TimeSpan.FromDays(30));
         CaFile = Write("ca.pem", ca.CertificatePem);
         OtherCaFile = Write("other-ca.pem", otherCa.CertificatePem);
-        (ServerCert, ServerKey) = Save("server", Pki.Issue(ca, "mx.test", ["mx.test"], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
-        (Listed, ListedKey) = Save("client1", Pki.Issue(ca, "client1.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
-        (Unlisted, UnlistedKey) = Save("client2", Pki.Issue(ca, "client2.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
-        (SelfSigned, SelfSignedKey) = Save("self", Pki.SelfSigned("self.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
-        (Expired, ExpiredKey) = Save("expired", Pki.Issue(ca, "expired.my.net", [], CertificateUsage.Client, now.AddDays(-30), now.AddDays(-1)));
-        (Copycat, CopycatKey) = Save("copycat", Pki.SelfSigned("client1.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
-        (Foreign, ForeignKey) = Save("foreign", Pki.Issue(otherCa, "foreign.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
-        using var listed = Pki.LoadCertificate(Listed);
+        (ServerCert, ServerKey) = Save("server", TlsPki.Issue(ca, "mx.test", ["mx.test"], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
+        (Listed, ListedKey) = Save("client1", TlsPki.Issue(ca, "client1.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
+        (Unlisted, UnlistedKey) = Save("client2", TlsPki.Issue(ca, "client2.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
+        (SelfSigned, SelfSignedKey) = Save("self", TlsPki.SelfSigned("self.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
+        (Expired, ExpiredKey) = Save("expired", TlsPki.Issue(ca, "expired.my.net", [], CertificateUsage.Client, now.AddDays(-30), now.AddDays(-1)));
+        (Copycat, CopycatKey) = Save("copycat", TlsPki.SelfSigned("client1.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
+        (Foreign, ForeignKey) = Save("foreign", TlsPki.Issue(otherCa, "foreign.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
+        using var listed = TlsPki.LoadCertificate(Listed);
         ListedFingerprint = Fingerprint.OfCertificate(listed, FingerprintDigest.Sha256);
         ListedPublicKeyFingerprintMd5 = Fingerprint.OfPublicKey(listed, FingerprintDigest.Md5);
     }
