@@ -131,7 +131,7 @@ public sealed class ServerTls
                 _loaded = Load();
                 _logger.LogInformation("Reloaded the TLS certificate from {CertFile}", _settings.CertFile);
             }
-            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is CertificateFileException or IOException or System.Security.Cryptography.CryptographicException or ArgumentException or UnauthorizedAccessException)
             {
                 _logger.LogError(e, "The TLS certificate files changed but cannot be used ({Reason}); keeping the previous certificate", e.Message);
                 _loaded = _loaded with { Stamp = Stamp() };
