@@ -15,7 +15,7 @@ namespace Mta.EndToEnd.Tests.Support;
 /// </summary>
 internal sealed class PostfixInstance : IAsyncDisposable
 {
-    /// <summary>myhostname of every instance: its EHLO name and the host in its log lines.</summary>
+    /// <summary>myhostname of every instance: the name it gives in EHLO.</summary>
     public const string HostName = "postfix.test";
 
     private const string PostfixCommand = "/usr/sbin/postfix";
