@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the peers the end-to-end tests
-# talk to (swaks, openssl) when they are missing, then runs every test project and prints the
-# totals as one line: "N passed, N failed".
+# talk to (swaks, openssl, dnsmasq, postfix) when they are missing, then runs every test project
+# and prints the totals as one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +9,12 @@ packages=()
 command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 [ -x /usr/sbin/dnsmasq ] || packages+=(dnsmasq)
+# The tests run private Postfix instances (postfix -c DIR) on ports of their own; the system
+# instance is neither configured ("No configuration") nor used.
+if [ ! -x /usr/sbin/postfix ]; then
+  packages+=(postfix)
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+fi
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

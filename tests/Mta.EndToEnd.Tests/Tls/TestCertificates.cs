@@ -20,6 +20,7 @@ internal sealed class TestCertificates : IDisposable
         CaFile = Write("ca.pem", ca.CertificatePem);
         OtherCaFile = Write("other-ca.pem", otherCa.CertificatePem);
         (ServerCert, ServerKey) = Save("server", TlsPki.Issue(ca, "mx.test", ["mx.test"], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
+        (RenewedServerCert, RenewedServerKey) = Save("server-renewed", TlsPki.Issue(ca, RenewedServerName, [RenewedServerName], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
         (Listed, ListedKey) = Save("client1", TlsPki.Issue(ca, "client1.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
         (Unlisted, UnlistedKey) = Save("client2", TlsPki.Issue(ca, "client2.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
         (SelfSigned, SelfSignedKey) = Save("self", TlsPki.SelfSigned("self.my.net", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
@@ -36,6 +37,14 @@ internal sealed class TestCertificates : IDisposable
     public string OtherCaFile { get; }
     public string ServerCert { get; }
     public string ServerKey { get; }
+
+    /// <summary>The CN and DNS name of <see cref="RenewedServerCert"/>, unlike the first server certificate's.</summary>
+    public const string RenewedServerName = "mx-renewed.test";
+
+    /// <summary>A second server certificate from the same CA, to replace the first while the server runs.</summary>
+    public string RenewedServerCert { get; }
+    public string RenewedServerKey { get; }
+
     public string Listed { get; }
     public string ListedKey { get; }
     public string Unlisted { get; }
