@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 packages=()
 command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
-[ -x /usr/sbin/dnsmasq ] || packages+=(dnsmasq)
+# dnsmasq-base is the binary alone: no system resolver service is started.
+[ -x /usr/sbin/dnsmasq ] || packages+=(dnsmasq-base)
 # The tests run private Postfix instances (postfix -c DIR) on ports of their own; the system
 # instance is neither configured ("No configuration") nor used.
 if [ ! -x /usr/sbin/postfix ]; then
