@@ -16,7 +16,7 @@ namespace Mta.Core.Bounce;
 /// </summary>
 public sealed class BounceActor : ReceiveActor
 {
-    private readonly Dictionary<string, (string OriginalId, IActorRef Queue)> _originalByNotice = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string OriginalId, DsnKind Kind, IActorRef Queue)> _originalByNotice = new(StringComparer.Ordinal);
 
     /// <summary>Creates the actor.</summary>
     public BounceActor(BounceContext context)
@@ -26,20 +26,20 @@ public sealed class BounceActor : ReceiveActor
             var queue = Sender;
             var self = Self;
             QueueNoticeAsync(context, request, queue, self).PipeTo(self, success: () => NoticeSubmitted.Instance,
-                failure: e => new NoticeFailed(request.Original.QueueId, e.GetBaseException().Message, queue));
+                failure: e => new NoticeFailed(request.Original.QueueId, e.GetBaseException().Message, request.Kind, queue));
         });
-        Receive<Track>(track => _originalByNotice[track.NoticeId] = (track.OriginalId, track.Queue));
+        Receive<Track>(track => _originalByNotice[track.NoticeId] = (track.OriginalId, track.Kind, track.Queue));
         Receive<NoticeSubmitted>(_ => { });
         Receive<NoticeFailed>(failed => failed.ReplyTo?.Tell(failed with { ReplyTo = null }));
         Receive<Enqueued>(enqueued =>
         {
             if (_originalByNotice.Remove(enqueued.QueueId, out var original))
-                original.Queue.Tell(new NoticeQueued(original.OriginalId, enqueued.QueueId));
+                original.Queue.Tell(new NoticeQueued(original.OriginalId, enqueued.QueueId, original.Kind));
         });
         Receive<EnqueueFailed>(failed =>
         {
             if (_originalByNotice.Remove(failed.QueueId, out var original))
-                original.Queue.Tell(new NoticeFailed(original.OriginalId, failed.Reason, null));
+                original.Queue.Tell(new NoticeFailed(original.OriginalId, failed.Reason, original.Kind, null));
         });
     }
 
@@ -73,7 +73,7 @@ public sealed class BounceActor : ReceiveActor
         var envelope = new MessageEnvelope(context.QueueIds.Next(), string.Empty, context.Clock.GetUtcNow().ToUnixTimeMilliseconds(), stored,
             [new EnvelopeRecipient(original.Sender, DsnNotify.Never, null)],
             eightBit ? BodyType.EightBitMime : BodyType.SevenBit, SmtpUtf8: false, DsnReturn.Unspecified, null, "127.0.0.1", context.MyHostname);
-        self.Tell(new Track(envelope.QueueId, original.QueueId, queue));
+        self.Tell(new Track(envelope.QueueId, original.QueueId, request.Kind, queue));
         await context.Commit.WriteAsync(new EnqueueRequest(envelope, writer, self)).ConfigureAwait(false);
     }
 
@@ -82,7 +82,7 @@ public sealed class BounceActor : ReceiveActor
         public static readonly NoticeSubmitted Instance = new();
     }
 
-    private sealed record Track(string NoticeId, string OriginalId, IActorRef Queue);
+    private sealed record Track(string NoticeId, string OriginalId, DsnKind Kind, IActorRef Queue);
 }
 
 /// <summary>What the bounce actor needs.</summary>

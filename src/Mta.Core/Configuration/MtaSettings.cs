@@ -276,7 +276,10 @@ public sealed record MtaSettings
             // Postfix's qmgr lowers bounce_queue_lifetime to maximal_queue_lifetime the same way.
             BounceQueueLifetime: bounceLifetime < maximalLifetime ? bounceLifetime : maximalLifetime,
             LocalDeliveryConcurrency: reader.Int("mta.queue.local-delivery-concurrency", 1),
-            SnapshotEvery: reader.Int("mta.queue.snapshot-every", 1));
+            SnapshotEvery: reader.Int("mta.queue.snapshot-every", 1))
+        {
+            DelayWarningTime = reader.Duration("mta.queue.delay-warning-time", TimeSpan.Zero) is var warning && warning > TimeSpan.Zero ? warning : null,
+        };
     }
 
     private static SpoolSettings ReadSpool(SettingReader reader) =>
@@ -370,7 +373,14 @@ public sealed record QueueSettings(
     TimeSpan MaximalQueueLifetime,
     TimeSpan BounceQueueLifetime,
     int LocalDeliveryConcurrency,
-    int SnapshotEvery);
+    int SnapshotEvery)
+{
+    /// <summary>
+    /// After how long in the queue a sender is warned that a message is still undelivered
+    /// (<c>mta.queue.delay-warning-time</c>, Postfix delay_warning_time); null when off.
+    /// </summary>
+    public TimeSpan? DelayWarningTime { get; init; }
+}
 
 /// <summary>Settings of the HTTP admin endpoint (<c>mta.admin</c>).</summary>
 /// <param name="Listen">The address the endpoint binds; null when the endpoint is disabled.</param>

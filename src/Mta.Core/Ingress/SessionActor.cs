@@ -198,6 +198,7 @@ public sealed class SessionActor : ReceiveActor
         "8BITMIME",
         "SMTPUTF8",
         "CHUNKING",
+        "DSN",
     ];
 
     private IReadOnlyList<string> ExtensionsWithStartTls => [.. Extensions, "STARTTLS"];

@@ -59,7 +59,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         Command<NoticeFailed>(failed =>
         {
             if (!_entries.TryGetValue(failed.OriginalQueueId, out var entry)) return;
-            entry.NoticeRequested = false;
+            entry.NoticesRequested.Remove(failed.Kind);
             QueueLog.NoticeFailed(_log, failed.OriginalQueueId, failed.Reason);
         });
         Command<ListMessages>(_ => Sender.Tell(new QueueListing(_entries.Values.Select(View).ToList())));
@@ -108,7 +108,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 if (progress.Status == RecipientStatus.Deferred)
                     _due.Enqueue((entry.Envelope.QueueId, i), progress.NextAttemptUnixMs);
             }
-            if (entry.AwaitingNotice) RequestNotice(entry);
+            if (entry.IsComplete) RequestCompletionNotices(entry);
             else if (Dispatch(entry, replayed: true)) pending++;
         }
         QueueLog.Recovered(_log, _entries.Count, pending);
@@ -170,7 +170,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         var progress = entry.Progress[outcome.Index];
         IQueueEvent e = outcome.Result switch
         {
-            DeliveryResult.Delivered => new RecipientDelivered(outcome.QueueId, outcome.Index, outcome.Detail),
+            DeliveryResult.Delivered => new RecipientDelivered(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Relay),
             DeliveryResult.Bounced => new RecipientBounced(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Dsn, outcome.Relay),
             _ when RetrySchedule.HasExpired(envelope.Arrival, now, _settings.MaximalQueueLifetime) =>
                 new RecipientBounced(outcome.QueueId, outcome.Index, $"message too old, last error: {outcome.Detail}", "4.4.7", outcome.Relay),
@@ -199,9 +199,13 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 _spool.Release(envelope.Body);
                 QueueLog.Removed(_log, outcome.QueueId);
             }
-            else if (entry.AwaitingNotice)
+            else if (entry.IsComplete)
             {
-                RequestNotice(entry);
+                RequestCompletionNotices(entry);
+            }
+            else if (persisted is RecipientDeferred && DelayWarningDue(entry, now))
+            {
+                RequestNotice(entry, Bounce.DsnKind.Delay);
             }
             AfterPersist();
             DispatchWaiting();
@@ -211,12 +215,12 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private void OnNoticeQueued(NoticeQueued queued)
     {
         if (!_entries.TryGetValue(queued.OriginalQueueId, out var entry)) return;
-        PersistAsync(new NoticeSent(queued.OriginalQueueId, queued.NoticeQueueId), persisted =>
+        PersistAsync(new NoticeSent(queued.OriginalQueueId, queued.NoticeQueueId, queued.Kind), persisted =>
         {
+            QueueLog.NoticeQueued(_log, persisted.QueueId, persisted.Kind.ToString().ToLowerInvariant(), persisted.NoticeQueueId);
             if (Apply(persisted))
             {
                 _spool.Release(entry.Envelope.Body);
-                QueueLog.NoticeQueued(_log, persisted.QueueId, persisted.NoticeQueueId);
                 QueueLog.Removed(_log, persisted.QueueId);
             }
             AfterPersist();
@@ -300,13 +304,16 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 _entries[queued.QueueId] = new QueueEntry(queued.Envelope, progress);
                 return false;
             case RecipientDelivered delivered:
-                return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null, null, null);
+                return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null, null, delivered.Relay);
             case RecipientDeferred deferred:
                 return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason, deferred.Dsn, deferred.Relay);
             case RecipientBounced bounced:
                 return Update(bounced.QueueId, bounced.Index, RecipientStatus.Bounced, 0, bounced.Reason, bounced.Dsn, bounced.Relay);
             case NoticeSent notice:
-                return _entries.Remove(notice.QueueId);
+                if (!_entries.TryGetValue(notice.QueueId, out var noticed)) return false;
+                noticed.NoticesSent.Add(notice.Kind);
+                noticed.NoticesRequested.Remove(notice.Kind);
+                return noticed.IsComplete && PendingCompletionNotices(noticed).Count == 0 && _entries.Remove(notice.QueueId);
             case MessageHeld held:
                 if (_entries.TryGetValue(held.QueueId, out var toHold)) toHold.Held = true;
                 return false;
@@ -331,51 +338,77 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         if (dsn is not null) progress.LastDsn = dsn;
         if (relay is not null) progress.LastRelay = relay;
         if (!entry.IsComplete) return false;
-        // A message with failed recipients to report stays until its notification is queued.
-        if (NeedsNotice(entry))
-        {
-            entry.AwaitingNotice = true;
-            return false;
-        }
+        // A message whose sender is owed a notification stays until the notification is queued.
+        if (PendingCompletionNotices(entry).Count > 0) return false;
         _entries.Remove(queueId);
         return true;
     }
 
     /// <summary>
-    /// Whether the sender gets a non-delivery notification: some recipient failed and asked for
-    /// (or did not refuse) failure notices, and the sender is not the null sender (never bounce a bounce).
+    /// The notifications a finished message still owes its sender: a failure notice when some
+    /// recipient failed and did not refuse failure notices (NOTIFY), a success notice when a
+    /// recipient delivered here asked for one (NOTIFY=SUCCESS). Never for the null sender: a
+    /// bounce is never bounced.
     /// </summary>
-    private static bool NeedsNotice(QueueEntry entry)
+    private static List<Bounce.DsnKind> PendingCompletionNotices(QueueEntry entry)
     {
-        if (!Bounce.DsnPolicy.ShouldBounce(entry.Envelope.Sender)) return false;
-        for (var i = 0; i < entry.Progress.Length; i++)
-        {
-            if (entry.Progress[i].Status == RecipientStatus.Bounced
-                && Bounce.DsnPolicy.ShouldNotify(entry.Envelope.Recipients[i].Notify, Bounce.DsnKind.Failure, delayWarningsEnabled: false))
-                return true;
-        }
-        return false;
+        var pending = new List<Bounce.DsnKind>(2);
+        if (!Bounce.DsnPolicy.ShouldBounce(entry.Envelope.Sender)) return pending;
+        foreach (var kind in (ReadOnlySpan<Bounce.DsnKind>)[Bounce.DsnKind.Failure, Bounce.DsnKind.Success])
+            if (!entry.NoticesSent.Contains(kind) && NoticeRecipients(entry, kind).Any()) pending.Add(kind);
+        return pending;
     }
 
-    private void RequestNotice(QueueEntry entry)
+    /// <summary>The recipients a notice of <paramref name="kind"/> reports.</summary>
+    private static IEnumerable<int> NoticeRecipients(QueueEntry entry, Bounce.DsnKind kind)
     {
-        if (entry.NoticeRequested || _bounces.IsNobody()) return;
-        entry.NoticeRequested = true;
-        var envelope = entry.Envelope;
-        var recipients = new List<Bounce.DsnRecipient>();
         for (var i = 0; i < entry.Progress.Length; i++)
         {
             var progress = entry.Progress[i];
-            var recipient = envelope.Recipients[i];
-            if (progress.Status != RecipientStatus.Bounced
-                || !Bounce.DsnPolicy.ShouldNotify(recipient.Notify, Bounce.DsnKind.Failure, delayWarningsEnabled: false)) continue;
-            var relay = progress.LastRelay is null or "none" or "local" ? null : progress.LastRelay;
-            recipients.Add(new Bounce.DsnRecipient(recipient.Address, recipient.OriginalRecipient, Bounce.DsnAction.Failed,
-                progress.LastDsn ?? "5.0.0", relay is null ? null : HostOf(relay),
-                progress.LastError is null ? null : (relay is null ? "X-Mta; " : "smtp; ") + progress.LastError,
-                _clock.GetUtcNow(), null));
+            var wanted = kind switch
+            {
+                Bounce.DsnKind.Failure => progress.Status == RecipientStatus.Bounced,
+                Bounce.DsnKind.Delay => progress.Status == RecipientStatus.Deferred,
+                // Mail relayed to a server that speaks DSN is reported by that server; here only local delivery.
+                _ => progress.Status == RecipientStatus.Delivered && progress.LastRelay == "local",
+            };
+            if (wanted && Bounce.DsnPolicy.ShouldNotify(entry.Envelope.Recipients[i].Notify, kind, delayWarningsEnabled: true)) yield return i;
         }
-        _bounces.Tell(new SendNotice(envelope, recipients, Bounce.DsnKind.Failure));
+    }
+
+    private bool DelayWarningDue(QueueEntry entry, DateTimeOffset now) =>
+        Bounce.DsnPolicy.ShouldBounce(entry.Envelope.Sender)
+        && Bounce.DsnPolicy.DelayWarningDue(entry.Envelope.Arrival, now, _settings.DelayWarningTime, entry.NoticesSent.Contains(Bounce.DsnKind.Delay))
+        && NoticeRecipients(entry, Bounce.DsnKind.Delay).Any();
+
+    private void RequestCompletionNotices(QueueEntry entry)
+    {
+        foreach (var kind in PendingCompletionNotices(entry)) RequestNotice(entry, kind);
+    }
+
+    private void RequestNotice(QueueEntry entry, Bounce.DsnKind kind)
+    {
+        if (_bounces.IsNobody() || !entry.NoticesRequested.Add(kind)) return;
+        var envelope = entry.Envelope;
+        var now = _clock.GetUtcNow();
+        var recipients = new List<Bounce.DsnRecipient>();
+        foreach (var i in NoticeRecipients(entry, kind))
+        {
+            var progress = entry.Progress[i];
+            var recipient = envelope.Recipients[i];
+            var relay = progress.LastRelay is null or "none" or "local" ? null : progress.LastRelay;
+            var (action, status) = kind switch
+            {
+                Bounce.DsnKind.Failure => (Bounce.DsnAction.Failed, progress.LastDsn ?? "5.0.0"),
+                Bounce.DsnKind.Delay => (Bounce.DsnAction.Delayed, progress.LastDsn ?? "4.0.0"),
+                _ => (Bounce.DsnAction.Delivered, "2.0.0"),
+            };
+            recipients.Add(new Bounce.DsnRecipient(recipient.Address, recipient.OriginalRecipient, action, status,
+                relay is null ? null : HostOf(relay),
+                kind == Bounce.DsnKind.Success || progress.LastError is null ? null : (relay is null ? "X-Mta; " : "smtp; ") + progress.LastError,
+                now, kind == Bounce.DsnKind.Delay ? envelope.Arrival + _settings.MaximalQueueLifetime : null));
+        }
+        _bounces.Tell(new SendNotice(envelope, recipients, kind));
     }
 
     private static string HostOf(string relay)
@@ -407,7 +440,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private void DispatchDue()
     {
         foreach (var waiting in _entries.Values)
-            if (waiting.AwaitingNotice && !waiting.NoticeRequested) RequestNotice(waiting);
+            if (waiting.IsComplete) RequestCompletionNotices(waiting);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         while (_due.TryPeek(out var item, out var dueAt) && dueAt <= now)
         {
@@ -453,7 +486,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         {
             var progress = new RecipientProgress[entry.Progress.Length];
             for (var i = 0; i < progress.Length; i++) progress[i] = entry.Progress[i].Clone();
-            entries.Add(new QueueSnapshotEntry(entry.Envelope, progress, entry.Held));
+            entries.Add(new QueueSnapshotEntry(entry.Envelope, progress, entry.Held, entry.NoticesSent.ToArray()));
         }
         SaveSnapshot(new QueueSnapshot(entries));
     }
@@ -471,8 +504,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         foreach (var entry in snapshot.Entries)
         {
             var loaded = new QueueEntry(entry.Envelope, entry.Progress) { Held = entry.Held };
-            // Only messages waiting for their notification are kept complete.
-            loaded.AwaitingNotice = loaded.IsComplete;
+            foreach (var kind in entry.NoticesSent ?? []) loaded.NoticesSent.Add(kind);
             _entries[entry.Envelope.QueueId] = loaded;
         }
     }

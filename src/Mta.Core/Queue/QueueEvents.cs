@@ -15,7 +15,7 @@ public sealed record MessageQueued(MessageEnvelope Envelope) : IQueueEvent
 }
 
 /// <summary>A recipient was delivered.</summary>
-public sealed record RecipientDelivered(string QueueId, int Index, string Detail) : IQueueEvent;
+public sealed record RecipientDelivered(string QueueId, int Index, string Detail, string Relay = "none") : IQueueEvent;
 
 /// <summary>A recipient failed temporarily and is due again at <paramref name="NextAttemptUnixMs"/>.</summary>
 public sealed record RecipientDeferred(string QueueId, int Index, long NextAttemptUnixMs, string Reason, string Dsn = "4.0.0", string Relay = "none") : IQueueEvent;
@@ -32,11 +32,11 @@ public sealed record MessageReleased(string QueueId) : IQueueEvent;
 /// <summary>An operator deleted the message; it leaves the queue undelivered and without a bounce, as postsuper -d.</summary>
 public sealed record MessageDeleted(string QueueId) : IQueueEvent;
 
-/// <summary>The delivery status notification for a finished message is queued; the message may leave.</summary>
-public sealed record NoticeSent(string QueueId, string NoticeQueueId) : IQueueEvent;
+/// <summary>A delivery status notification of <paramref name="Kind"/> about the message is queued; once every notice a finished message owes is sent, it leaves.</summary>
+public sealed record NoticeSent(string QueueId, string NoticeQueueId, Bounce.DsnKind Kind = Bounce.DsnKind.Failure) : IQueueEvent;
 
 /// <summary>The whole queue at one sequence number, so recovery need not replay history.</summary>
 public sealed record QueueSnapshot(IReadOnlyList<QueueSnapshotEntry> Entries);
 
 /// <summary>One message in a snapshot.</summary>
-public sealed record QueueSnapshotEntry(MessageEnvelope Envelope, RecipientProgress[] Progress, bool Held = false);
+public sealed record QueueSnapshotEntry(MessageEnvelope Envelope, RecipientProgress[] Progress, bool Held = false, IReadOnlyCollection<Bounce.DsnKind>? NoticesSent = null);

@@ -26,8 +26,8 @@ internal static partial class QueueLog
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "{QueueId}: {Action} by the operator")]
     public static partial void Administered(ILogger logger, string queueId, string action);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "{QueueId}: sender non-delivery notification: {NoticeQueueId}")]
-    public static partial void NoticeQueued(ILogger logger, string queueId, string noticeQueueId);
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "{QueueId}: sender {Kind} notification: {NoticeQueueId}")]
+    public static partial void NoticeQueued(ILogger logger, string queueId, string kind, string noticeQueueId);
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{QueueId}: could not queue the non-delivery notification, will try again: {Reason}")]
     public static partial void NoticeFailed(ILogger logger, string queueId, string reason);

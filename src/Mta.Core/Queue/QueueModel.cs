@@ -90,11 +90,11 @@ public sealed class QueueEntry(MessageEnvelope envelope, RecipientProgress[] pro
     public MessageEnvelope Envelope { get; } = envelope;
     /// <summary>Per-recipient progress, index-aligned with <see cref="MessageEnvelope.Recipients"/>.</summary>
     public RecipientProgress[] Progress { get; } = progress;
-    /// <summary>Every recipient is final but the delivery status notification is not queued yet.</summary>
-    public bool AwaitingNotice { get; set; }
+    /// <summary>Delivery status notifications already queued for this message (persisted).</summary>
+    public HashSet<Bounce.DsnKind> NoticesSent { get; } = new();
 
-    /// <summary>A notification was asked for and its answer has not come (not persisted).</summary>
-    public bool NoticeRequested { get; set; }
+    /// <summary>Notifications asked for whose answer has not come (not persisted).</summary>
+    public HashSet<Bounce.DsnKind> NoticesRequested { get; } = new();
 
     /// <summary>Held by an operator: not delivered until released.</summary>
     public bool Held { get; set; }

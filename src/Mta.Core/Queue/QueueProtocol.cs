@@ -44,10 +44,10 @@ public static class QueueProtocol
     public sealed record SendNotice(MessageEnvelope Original, IReadOnlyList<Bounce.DsnRecipient> Recipients, Bounce.DsnKind Kind);
 
     /// <summary>The notification about <paramref name="OriginalQueueId"/> is queued as <paramref name="NoticeQueueId"/>.</summary>
-    public sealed record NoticeQueued(string OriginalQueueId, string NoticeQueueId) : IQueueCommand;
+    public sealed record NoticeQueued(string OriginalQueueId, string NoticeQueueId, Bounce.DsnKind Kind) : IQueueCommand;
 
     /// <summary>The notification could not be queued; the original stays and it is tried again.</summary>
-    public sealed record NoticeFailed(string OriginalQueueId, string Reason, IActorRef? ReplyTo) : IQueueCommand;
+    public sealed record NoticeFailed(string OriginalQueueId, string Reason, Bounce.DsnKind Kind, IActorRef? ReplyTo) : IQueueCommand;
 
     /// <summary>Operator: every message in the queue (answered with <see cref="QueueListing"/>).</summary>
     public sealed record ListMessages : IQueueCommand

@@ -61,6 +61,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     writer.Write(delivered.QueueId);
                     writer.Write7BitEncodedInt(delivered.Index);
                     writer.Write(delivered.Detail);
+                    writer.Write(delivered.Relay);
                     break;
                 case RecipientDeferred deferred:
                     writer.Write(deferred.QueueId);
@@ -89,6 +90,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                 case NoticeSent notice:
                     writer.Write(notice.QueueId);
                     writer.Write(notice.NoticeQueueId);
+                    writer.Write((byte)notice.Kind);
                     break;
                 case QueueSnapshot snapshot:
                     writer.Write7BitEncodedInt(snapshot.Entries.Count);
@@ -96,6 +98,9 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     {
                         WriteEnvelope(writer, entry.Envelope);
                         writer.Write(entry.Held);
+                        var sent = entry.NoticesSent ?? [];
+                        writer.Write7BitEncodedInt(sent.Count);
+                        foreach (var kind in sent) writer.Write((byte)kind);
                         foreach (var progress in entry.Progress)
                         {
                             writer.Write((byte)progress.Status);
@@ -126,7 +131,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
             case QueuedManifest:
                 return new MessageQueued(ReadEnvelope(reader));
             case DeliveredManifest:
-                return new RecipientDelivered(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString());
+                return new RecipientDelivered(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString(), reader.ReadString());
             case DeferredManifest:
                 return new RecipientDeferred(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString());
             case BouncedManifest:
@@ -138,7 +143,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
             case DeletedManifest:
                 return new MessageDeleted(reader.ReadString());
             case NoticeManifest:
-                return new NoticeSent(reader.ReadString(), reader.ReadString());
+                return new NoticeSent(reader.ReadString(), reader.ReadString(), (Bounce.DsnKind)reader.ReadByte());
             case SnapshotManifest:
                 var count = reader.Read7BitEncodedInt();
                 var entries = new List<QueueSnapshotEntry>(count);
@@ -146,6 +151,8 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                 {
                     var envelope = ReadEnvelope(reader);
                     var held = reader.ReadBoolean();
+                    var sent = new Bounce.DsnKind[reader.Read7BitEncodedInt()];
+                    for (var k = 0; k < sent.Length; k++) sent[k] = (Bounce.DsnKind)reader.ReadByte();
                     var progress = new RecipientProgress[envelope.Recipients.Length];
                     for (var r = 0; r < progress.Length; r++)
                     {
@@ -159,7 +166,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                             LastRelay = ReadNullable(reader),
                         };
                     }
-                    entries.Add(new QueueSnapshotEntry(envelope, progress, held));
+                    entries.Add(new QueueSnapshotEntry(envelope, progress, held, sent));
                 }
                 return new QueueSnapshot(entries);
             default:

@@ -94,6 +94,7 @@ public sealed class ReferenceConfigSpec
                 LocalDeliveryConcurrency: 64,
                 SnapshotEvery: 20_000),
             _settings.Queue);
+        Assert.Null(_settings.Queue.DelayWarningTime);
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public sealed class ReferenceConfigSpec
             "mta.dns", "mta.dns.servers", "mta.dns.timeout",
             "mta.queue", "mta.queue.active-limit", "mta.queue.minimal-backoff-time", "mta.queue.maximal-backoff-time",
             "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",
-            "mta.queue.snapshot-every",
+            "mta.queue.delay-warning-time", "mta.queue.snapshot-every",
             "mta.spool", "mta.spool.segment-size", "mta.spool.commit-batch-limit", "mta.spool.min-free-space",
             "mta.admin", "mta.admin.listen", "mta.admin.token-file",
         ];

@@ -73,7 +73,7 @@ public sealed class SessionActorSpec : TestKit
     {
         var (session, pump) = Start();
         var ehlo = Send(session, pump, "EHLO client.example");
-        Assert.Equal(["mx.example Hello client.example", "PIPELINING", "SIZE 10240000", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8", "CHUNKING"], ehlo.Reply!.Lines);
+        Assert.Equal(["mx.example Hello client.example", "PIPELINING", "SIZE 10240000", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8", "CHUNKING", "DSN"], ehlo.Reply!.Lines);
         var helo = Send(session, pump, "HELO client.example");
         Assert.Equal(["mx.example"], helo.Reply!.Lines);
     }

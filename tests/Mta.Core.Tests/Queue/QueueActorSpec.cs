@@ -38,16 +38,18 @@ public sealed class QueueActorSpec : TestKit
         return dir;
     }
 
-    private IActorRef StartQueue(IActorRef delivery, QueueSettings? settings = null) =>
-        Sys.ActorOf(QueueActor.Props("queue-under-test", _spool, settings ?? _settings, _clock, delivery, NullLogger.Instance));
+    private IActorRef StartQueue(IActorRef delivery, QueueSettings? settings = null, IActorRef? bounces = null) =>
+        Sys.ActorOf(QueueActor.Props("queue-under-test", _spool, settings ?? _settings, _clock, delivery, NullLogger.Instance, bounces));
 
-    private async Task<EnqueueRequest> RequestAsync(params string[] recipients)
+    private Task<EnqueueRequest> RequestAsync(params string[] recipients) => RequestAsync(DsnNotify.Unspecified, recipients);
+
+    private async Task<EnqueueRequest> RequestAsync(DsnNotify notify, params string[] recipients)
     {
         var writer = _spool.CreateWriter();
         writer.Write("Subject: test\r\n\r\nbody\r\n"u8);
         var body = await writer.CompleteAsync();
         var envelope = new MessageEnvelope($"Q{++_ids:D12}", "sender@example.com", _clock.GetUtcNow().ToUnixTimeMilliseconds(), body,
-            recipients.Select(r => new EnvelopeRecipient(r, DsnNotify.Unspecified, null)).ToArray(),
+            recipients.Select(r => new EnvelopeRecipient(r, notify, null)).ToArray(),
             BodyType.SevenBit, false, DsnReturn.Unspecified, null, "127.0.0.1", "client");
         return new EnqueueRequest(envelope, writer, TestActor);
     }
@@ -283,6 +285,103 @@ public sealed class QueueActorSpec : TestKit
         var again = CreateTestProbe();
         StartQueue(again);
         again.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task Bounced_recipient_should_keep_the_message_until_its_failure_notice_is_queued_even_across_a_restart()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, bounces: bounces);
+        var request = await RequestAsync("a@remote.test", "b@remote.test");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "mx[192.0.2.1]:25", "250 ok"), delivery);
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 1, DeliveryResult.Bounced, "5.1.1", "mx.remote.test[192.0.2.1]:25", "host said: 550 5.1.1 unknown"), delivery);
+        var notice = bounces.ExpectMsg<SendNotice>();
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Failure, notice.Kind);
+        var reported = Assert.Single(notice.Recipients);
+        Assert.Equal("b@remote.test", reported.FinalRecipient);
+        Assert.Equal("5.1.1", reported.Status);
+        Assert.Equal("mx.remote.test", reported.RemoteMta);
+        Assert.Equal("smtp; host said: 550 5.1.1 unknown", reported.DiagnosticCode);
+        Stop(queue);
+
+        var restarted = StartQueue(CreateTestProbe(), bounces: bounces);
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Failure, bounces.ExpectMsg<SendNotice>().Kind);
+        restarted.Tell(new NoticeQueued(request.Envelope.QueueId, "NOTICE1", Mta.Core.Bounce.DsnKind.Failure));
+        // The notice is journaled asynchronously; the message leaves once that write is done.
+        AwaitAssert(() =>
+        {
+            restarted.Tell(ListMessages.Instance);
+            Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task Null_sender_mail_should_never_get_a_notice()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, bounces: bounces);
+        var request = await RequestAsync("a@remote.test");
+        request = request with { Envelope = request.Envelope with { Sender = "" } };
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Bounced, "5.1.1", "mx[192.0.2.1]:25", "550"), delivery);
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        AwaitAssert(() =>
+        {
+            queue.Tell(ListMessages.Instance);
+            Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task Local_delivery_with_notify_success_should_send_a_success_notice()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, bounces: bounces);
+        var request = await RequestAsync(DsnNotify.Success | DsnNotify.Failure, "a@localhost");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "delivered to maildir"), delivery);
+        var notice = bounces.ExpectMsg<SendNotice>();
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Success, notice.Kind);
+        Assert.Equal(Mta.Core.Bounce.DsnAction.Delivered, Assert.Single(notice.Recipients).Action);
+    }
+
+    [Fact]
+    public async Task Delay_warning_should_go_out_once_after_the_configured_time()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, _settings with { DelayWarningTime = TimeSpan.FromHours(4) }, bounces);
+        var request = await RequestAsync("a@remote.test");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.4.1", "none", "connection refused"), delivery);
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        _clock.Advance(TimeSpan.FromHours(5));
+        queue.Tell(RetryTick.Instance);
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.4.1", "none", "connection refused"), delivery);
+        var warning = bounces.ExpectMsg<SendNotice>();
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Delay, warning.Kind);
+        Assert.NotNull(Assert.Single(warning.Recipients).WillRetryUntil);
+        queue.Tell(new NoticeQueued(request.Envelope.QueueId, "WARN1", Mta.Core.Bounce.DsnKind.Delay));
+
+        _clock.Advance(TimeSpan.FromHours(2));
+        queue.Tell(RetryTick.Instance);
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Deferred, "4.4.1", "none", "connection refused"), delivery);
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
     protected override void AfterAll()
