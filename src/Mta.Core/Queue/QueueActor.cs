@@ -21,6 +21,13 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// An attempt that has not reported after this long is taken as lost (its delivery agent
+    /// failed) and its recipients are deferred, so no message waits for an answer that will not come.
+    /// Longer than any SMTP client stage timeout (Postfix's smtp_data_done_timeout is 600s).
+    /// </summary>
+    internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromMinutes(30);
+
     private readonly SpoolStore _spool;
     private readonly QueueSettings _settings;
     private readonly TimeProvider _clock;
@@ -439,8 +446,12 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void DispatchDue()
     {
+        var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var waiting in _entries.Values)
+        {
             if (waiting.IsComplete) RequestCompletionNotices(waiting);
+            if (waiting.InFlight > 0 && waiting.AttemptDeadlineUnixMs <= nowMs) AbandonAttempts(waiting);
+        }
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         while (_due.TryPeek(out var item, out var dueAt) && dueAt <= now)
         {
@@ -456,6 +467,17 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    private void AbandonAttempts(QueueEntry entry)
+    {
+        entry.AttemptDeadlineUnixMs = long.MaxValue;
+        for (var i = 0; i < entry.Progress.Length; i++)
+        {
+            if (entry.Progress[i].Status != RecipientStatus.Pending) continue;
+            Self.Tell(new DeliveryOutcome(entry.Envelope.QueueId, i, DeliveryResult.Deferred, "4.4.0", "none",
+                $"the delivery attempt did not report back within {AttemptTimeout.TotalMinutes:0} minutes; retrying later"));
+        }
+    }
+
     private void DispatchWaiting()
     {
         while (_active < _settings.ActiveLimit && _waiting.TryDequeue(out var queueId))
@@ -468,6 +490,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     {
         if (entry.InFlight == 0) _active++;
         entry.InFlight += indexes.Count;
+        entry.AttemptDeadlineUnixMs = (_clock.GetUtcNow() + AttemptTimeout).ToUnixTimeMilliseconds();
         _delivery.Tell(new DeliverRecipients(entry.Envelope, indexes, replayed));
     }
 

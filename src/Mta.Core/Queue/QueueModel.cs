@@ -102,6 +102,9 @@ public sealed class QueueEntry(MessageEnvelope envelope, RecipientProgress[] pro
     /// <summary>Delivery attempts running now (not persisted).</summary>
     public int InFlight { get; set; }
 
+    /// <summary>When the running attempts count as lost if they have not reported (Unix ms; not persisted).</summary>
+    public long AttemptDeadlineUnixMs { get; set; } = long.MaxValue;
+
     /// <summary>True when every recipient is delivered or bounced.</summary>
     public bool IsComplete
     {

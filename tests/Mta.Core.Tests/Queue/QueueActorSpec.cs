@@ -384,6 +384,29 @@ public sealed class QueueActorSpec : TestKit
         bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
+    [Fact]
+    public async Task An_attempt_that_never_reports_should_be_deferred_and_retried()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        queue.Tell(new CommitBatch([await RequestAsync("a@remote.test")]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+
+        _clock.Advance(QueueActor.AttemptTimeout + TimeSpan.FromSeconds(1));
+        queue.Tell(RetryTick.Instance);
+        AwaitAssert(() =>
+        {
+            queue.Tell(ListMessages.Instance);
+            var recipient = Assert.Single(ExpectMsg<QueueListing>().Messages).Recipients[0];
+            Assert.Equal(RecipientStatus.Deferred, recipient.Status);
+            Assert.Contains("did not report back", recipient.LastError);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        _clock.Advance(TimeSpan.FromSeconds(331));
+        queue.Tell(RetryTick.Instance);
+        delivery.ExpectMsg<DeliverRecipients>();
+    }
+
     protected override void AfterAll()
     {
         base.AfterAll();
