@@ -26,7 +26,7 @@ public sealed class DeliveryCertificates : IDisposable
         Valid = Save("valid", TlsPki.Issue(ca, ServerName, [ServerName], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
         SelfSigned = Save("self", TlsPki.SelfSigned(ServerName, [ServerName], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
         Expired = Save("expired", TlsPki.Issue(ca, ServerName, [ServerName], CertificateUsage.Server, now.AddDays(-30), now.AddDays(-1)));
-        WrongName = Save("wrong", TlsPki.Issue(ca, "other.sink.test", ["other.sink.test"], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
+        WrongName = Save("wrong", TlsPki.Issue(ca, "mx.other.test", ["mx.other.test"], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
         Untrusted = Save("untrusted", TlsPki.Issue(otherCa, ServerName, [ServerName], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
         Client = Save("client", TlsPki.Issue(otherCa, "client.test", [], CertificateUsage.Client, now.AddDays(-1), now.AddDays(30)));
     }

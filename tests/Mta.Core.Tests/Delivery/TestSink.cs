@@ -45,9 +45,15 @@ internal sealed class TestSink : IAsyncDisposable
     private readonly Task _accepting;
 
     public TestSink(params string[] extensions)
+        : this(new IPEndPoint(IPAddress.Loopback, 0), extensions)
+    {
+    }
+
+    /// <summary>A sink on a given address and port (0: any free port), so that several hosts of one nexthop can share a port.</summary>
+    public TestSink(IPEndPoint endPoint, params string[] extensions)
     {
         Extensions = [.. extensions];
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(endPoint);
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -65,6 +71,9 @@ internal sealed class TestSink : IAsyncDisposable
 
     /// <summary>Whether the handshake asks the client for a certificate.</summary>
     public bool AskClientCertificate { get; set; }
+
+    /// <summary>CA certificates named as acceptable issuers in the certificate request; null for none.</summary>
+    public X509Certificate2Collection? ClientCertificateHints { get; set; }
 
     /// <summary>The DER certificates clients presented in handshakes, in order.</summary>
     public IReadOnlyList<byte[]> ClientCertificates
@@ -349,7 +358,9 @@ internal sealed class TestSink : IAsyncDisposable
             await ssl.AuthenticateAsServerAsync(
                 new SslServerAuthenticationOptions
                 {
-                    ServerCertificate = Certificate,
+                    ServerCertificateContext = SslStreamCertificateContext.Create(
+                        Certificate, additionalCertificates: null, offline: true,
+                        ClientCertificateHints is { } hints ? SslCertificateTrust.CreateForX509Collection(hints, sendTrustInHandshake: true) : null),
                     ClientCertificateRequired = AskClientCertificate,
                     RemoteCertificateValidationCallback = static (_, _, _, _) => true,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
