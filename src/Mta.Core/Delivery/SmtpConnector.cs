@@ -299,7 +299,8 @@ public sealed class SmtpConnector
             string detail = judged.LogDetail == "certificate not trusted" && examination.ChainProblem is { } chainProblem
                 ? chainProblem
                 : judged.LogDetail ?? "";
-            return Skip(peer, judged with { LogDetail = detail }, $"{established} ({detail})");
+            // The detail goes to the log only: the deferral reason the sender may see stays Postfix's.
+            return Skip(peer, judged with { LogDetail = detail }, established);
         }
 
         return new Attempt(connection, new ConnectionTls(host.HostName, policy, Tls.ClientCertificateFingerprint, trust, established), "2.0.0", "", established);
