@@ -11,8 +11,11 @@ internal static partial class DeliveryTlsLog
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Host offered STARTTLS: [{Host}]")]
     public static partial void StartTlsOffered(ILogger logger, string host);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "{Peer}: {Reason}; trying the next host ({Detail})")]
-    public static partial void HostSkipped(ILogger logger, string peer, string reason, string detail);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "{Peer}: host skipped: {Reason}")]
+    public static partial void HostSkipped(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "{Peer}: host skipped: {Reason} ({Detail})")]
+    public static partial void HostSkippedBecause(ILogger logger, string peer, string reason, string detail);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "{Peer}: {Detail}")]
     public static partial void PlaintextFallback(ILogger logger, string peer, string detail);
@@ -25,7 +28,4 @@ internal static partial class DeliveryTlsLog
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Information, Message = "{Peer}: certificate depth={Depth} subject={Subject} issuer={Issuer}")]
     public static partial void ChainCertificate(ILogger logger, string peer, int depth, string subject, string issuer);
-
-    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "TLS policy for {Nexthop}: {Detail}")]
-    public static partial void NexthopPolicyUnusable(ILogger logger, string nexthop, string detail);
 }

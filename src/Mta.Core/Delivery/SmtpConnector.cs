@@ -311,7 +311,15 @@ public sealed class SmtpConnector
 
     private Attempt Skip(string peer, StartTlsDecision decision, string summary)
     {
-        DeliveryTlsLog.HostSkipped(_logger, peer, $"{decision.Dsn} {decision.Reason}", decision.LogDetail ?? "");
+        if (decision.LogDetail is { Length: > 0 } detail)
+        {
+            DeliveryTlsLog.HostSkippedBecause(_logger, peer, $"{decision.Dsn} {decision.Reason}", detail);
+        }
+        else
+        {
+            DeliveryTlsLog.HostSkipped(_logger, peer, $"{decision.Dsn} {decision.Reason}");
+        }
+
         return new Attempt(null, null, decision.Dsn!, decision.Reason!, summary);
     }
 
