@@ -97,10 +97,11 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             _pending.RemoveFirst();
             var job = first.Value;
             _busy++;
+            // The policy is handed over: the task must not read the actor's fields once it runs on its own.
             if (reusable is var (id, idle))
-                RunAsync(job, idle.Connection, idle.Tls, id, idle.Sent).PipeTo(Self);
+                RunAsync(job, _tlsPolicy, idle.Connection, idle.Tls, id, idle.Sent).PipeTo(Self);
             else
-                RunAsync(job, null, null, ++_nextConnectionId, 0).PipeTo(Self);
+                RunAsync(job, _tlsPolicy, null, null, ++_nextConnectionId, 0).PipeTo(Self);
         }
     }
 
@@ -117,12 +118,12 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         return null;
     }
 
-    private async Task<JobDone> RunAsync(Job job, SmtpClientConnection? connection, ConnectionTls? tls, int connectionId, int sent)
+    private async Task<JobDone> RunAsync(Job job, SitePolicy tlsPolicy, SmtpClientConnection? connection, ConnectionTls? tls, int connectionId, int sent)
     {
         var queueId = job.Envelope.QueueId;
         if (connection is null || tls is null)
         {
-            var connected = await _context.Connector.ConnectAsync(_hop, _tlsPolicy, job.Envelope.Arrival, CancellationToken.None).ConfigureAwait(false);
+            var connected = await _context.Connector.ConnectAsync(_hop, tlsPolicy, job.Envelope.Arrival, CancellationToken.None).ConfigureAwait(false);
             if (connected.Connection is null || connected.Tls is null)
                 return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, connected.Permanent, connected.Dsn, _hop.Name, connected.Reason, connected.TlsSummary).ToList(),
                     null, null, connectionId, sent, ConnectionFailed: !connected.Permanent);
@@ -133,7 +134,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         {
             // The cached connection went stale: start over on a fresh one.
             await CloseAsync(connection).ConfigureAwait(false);
-            return await RunAsync(job, null, null, connectionId, 0).ConfigureAwait(false);
+            return await RunAsync(job, tlsPolicy, null, null, connectionId, 0).ConfigureAwait(false);
         }
         try
         {

@@ -37,8 +37,8 @@ public sealed record ConnectResult(SmtpClientConnection? Connection, bool Perman
 /// <param name="Summary">The TLS facts as the delivery log writes them after <c>tls=</c>.</param>
 public sealed record ConnectionTls(string HostName, TlsPolicy Policy, string? ClientCertificate, string? Trust, string Summary)
 {
-    /// <summary>What a connection must share with a new one to be reused instead: policy, client certificate and verification result.</summary>
-    public (TlsPolicy Policy, string? ClientCertificate, string? Trust) ReuseKey => (Policy, ClientCertificate, Trust);
+    /// <summary>What an idle connection must share with a new one to carry its message instead: policy, client certificate and whether the server was verified.</summary>
+    public (TlsPolicy Policy, string? ClientCertificate, bool Verified) ReuseKey => (Policy, ClientCertificate, Trust == "verified");
 }
 
 /// <summary>
@@ -146,13 +146,17 @@ public sealed class SmtpConnector
         return Failed(last);
     }
 
-    /// <summary>Whether an idle connection may carry the next message: a new one to its host would be opened with the same policy and client certificate.</summary>
+    /// <summary>
+    /// Whether an idle connection may carry the next message: its <see cref="ConnectionTls.ReuseKey"/>
+    /// is the one a new connection to its host would get now, the policy (which a changed table
+    /// changes), the client certificate, and a verified server exactly when the policy verifies.
+    /// </summary>
     public bool MayReuse(SitePolicy nexthopPart, ConnectionTls tls)
     {
         ArgumentNullException.ThrowIfNull(nexthopPart);
         ArgumentNullException.ThrowIfNull(tls);
-        return Tls.Policies.ResolveHost(nexthopPart, tls.HostName).Equals(tls.Policy)
-            && string.Equals(Tls.ClientCertificateFingerprint, tls.ClientCertificate, StringComparison.Ordinal);
+        TlsPolicy now = Tls.Policies.ResolveHost(nexthopPart, tls.HostName);
+        return tls.ReuseKey.Equals((now, Tls.ClientCertificateFingerprint, now.Level >= TlsLevel.Fingerprint));
     }
 
     private static ConnectResult Failed(Attempt attempt) =>

@@ -309,6 +309,21 @@ public sealed class SmtpConnectorTlsTests(ConnectorTlsZone zone) : IClassFixture
         Assert.DoesNotContain("STARTTLS", sink.Commands);
     }
 
+    [Fact]
+    public async Task A_connector_made_without_TLS_settings_never_sends_STARTTLS()
+    {
+        using X509Certificate2 certificate = Certificates.Valid.Load();
+        await using var sink = new TestSink("STARTTLS") { Certificate = certificate };
+        var connector = new SmtpConnector(new MxResolver([zone.EndPoint], TimeSpan.FromSeconds(5), "client.test", []), ClientOptions.Defaults("client.test"));
+
+        ConnectResult result = await connector.ConnectAsync(new NextHop($"sink.test:{sink.EndPoint.Port}", "sink.test", sink.EndPoint.Port, MxLookup: true, Local: false), CancellationToken.None);
+
+        Assert.NotNull(result.Connection);
+        Assert.Equal("none (policy none)", result.TlsSummary);
+        await DeliverAndQuitAsync(result.Connection);
+        Assert.DoesNotContain("STARTTLS", sink.Commands);
+    }
+
     private static string ExpectedReason(Server server) => server switch
     {
         Server.NotOffered => "TLS is required, but was not offered by host mx.sink.test[127.0.0.1]",
