@@ -129,8 +129,12 @@ public sealed class MtaNode
         var resolver = new MxResolver(
             settings.Dns.Servers.Count > 0 ? settings.Dns.Servers : ResolvConf.ReadNameServers(),
             settings.Dns.Timeout, settings.MyHostname, LocalAddresses());
+        var smtpLogger = loggerFactory.CreateLogger("Mta.Smtp");
+        foreach (var warning in settings.SmtpTls.Warnings) smtpLogger.LogWarning("{Warning}", warning);
+        foreach (var error in settings.SmtpTls.PolicyResolver.Errors()) smtpLogger.LogWarning("TLS policy entry unusable, mail for it is deferred: {Error}", error);
         var onward = new DeliveryContext(
-            new SmtpConnector(resolver, ClientOptions.Defaults(settings.Smtp.HeloName, clock)), spool,
+            new SmtpConnector(resolver, ClientOptions.Defaults(settings.Smtp.HeloName, clock), ClientTls.Create(settings.SmtpTls, clock),
+                settings.Queue.MinimalBackoffTime, smtpLogger), spool,
             settings.Smtp.DestinationConcurrencyLimit, settings.Smtp.ConnectionCacheTimeLimit, settings.Smtp.ConnectionReuseCountLimit,
             settings.Queue.MinimalBackoffTime, clock);
         var router = system.ActorOf(DeliveryRouter.Props(settings.IsLocalDomain, local, TransportResolver.Create(settings), onward), "router");

@@ -63,6 +63,9 @@ public sealed record MtaSettings
     /// <summary><c>mta.smtp</c>: onward delivery over SMTP.</summary>
     public required SmtpSettings Smtp { get; init; }
 
+    /// <summary><c>mta.smtp.tls</c>: TLS in onward delivery.</summary>
+    public required SmtpTlsSettings SmtpTls { get; init; }
+
     /// <summary><c>mta.dns</c>: DNS lookups of onward delivery.</summary>
     public required DnsSettings Dns { get; init; }
 
@@ -110,6 +113,7 @@ public sealed record MtaSettings
             Smtpd = smtpd,
             SmtpdTls = SmtpdTlsSettings.Read(reader, smtpd.RecipientRestrictions, baseDir, timeProvider, logger),
             Smtp = smtp,
+            SmtpTls = SmtpTlsSettings.Read(reader, baseDir, timeProvider, logger),
             Dns = ReadDns(reader),
             Queue = ReadQueue(reader),
             Spool = ReadSpool(reader),

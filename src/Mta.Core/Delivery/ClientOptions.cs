@@ -33,6 +33,9 @@ public sealed record ClientOptions(
     /// <summary>RSET and its reply (<c>smtp_rset_timeout</c>, 20 s).</summary>
     public TimeSpan RsetTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>The TLS handshake after the server agreed to STARTTLS (<c>smtp_starttls_timeout</c>, 300 s).</summary>
+    public TimeSpan StartTlsTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
     /// <summary>Options with Postfix's default timeouts.</summary>
     /// <param name="heloName">The name sent with EHLO and HELO.</param>
     /// <param name="clock">Source of time; the system clock when null.</param>
@@ -59,7 +62,7 @@ public sealed record ClientOptions(
             throw new ArgumentException($"HELO name '{HeloName}' is empty or contains spaces or control characters.", nameof(HeloName));
         }
 
-        foreach (TimeSpan timeout in (ReadOnlySpan<TimeSpan>)[GreetingTimeout, EhloTimeout, MailTimeout, RcptTimeout, DataInitTimeout, DataXferTimeout, DataDoneTimeout, QuitTimeout, RsetTimeout])
+        foreach (TimeSpan timeout in (ReadOnlySpan<TimeSpan>)[GreetingTimeout, EhloTimeout, MailTimeout, RcptTimeout, DataInitTimeout, DataXferTimeout, DataDoneTimeout, QuitTimeout, RsetTimeout, StartTlsTimeout])
         {
             if (timeout <= TimeSpan.Zero)
             {

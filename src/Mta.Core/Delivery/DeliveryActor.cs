@@ -1,7 +1,9 @@
 using Akka.Actor;
+using Akka.Event;
 using Mta.Core.Queue;
 using Mta.Core.Routing;
 using Mta.Core.Spool;
+using Mta.Tls.Policy;
 using static Mta.Core.Queue.QueueProtocol;
 
 namespace Mta.Core.Delivery;
@@ -15,6 +17,10 @@ public sealed record DeliveryContext(SmtpConnector Connector, SpoolStore Spool, 
 /// carry the next messages, and the queue of recipients waiting for a connection. Recipients of
 /// one message waiting together go in one transaction. All socket work runs in tasks whose results
 /// come back as messages; the actor itself never waits.
+/// The nexthop part of the TLS policy is resolved once per delivery request, for every host of the
+/// nexthop (a malformed table entry defers the mail at once); the connector adds the host part per
+/// MX host. An idle connection carries the next message only while a new one to its host would be
+/// opened with the same policy, client certificate and verification result.
 /// </summary>
 public sealed class DeliveryActor : ReceiveActor, IWithTimers
 {
@@ -27,6 +33,8 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
     private int _nextConnectionId;
     private DateTimeOffset _deadUntil;
     private string _deadReason = string.Empty;
+    private SitePolicy _tlsPolicy;
+    private string? _reportedTlsProblem;
 
     /// <summary>Creates the actor for <paramref name="hop"/>.</summary>
     public DeliveryActor(NextHop hop, DeliveryContext context)
@@ -34,6 +42,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         _hop = hop;
         _context = context;
         _window = new ConcurrencyWindow(context.ConcurrencyLimit);
+        _tlsPolicy = context.Connector.Tls.Policies.ResolveNexthop(hop.Name);
 
         Receive<DeliverRecipients>(OnDeliver);
         Receive<JobDone>(OnJobDone);
@@ -51,6 +60,21 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
 
     private void OnDeliver(DeliverRecipients request)
     {
+        // Cheap (the tables are parsed once per change), and a corrected table applies at the next request.
+        _tlsPolicy = _context.Connector.Tls.Policies.ResolveNexthop(_hop.Name);
+        var nexthopTls = TlsDecision.ForNexthop(_tlsPolicy);
+        if (nexthopTls.IsFailure)
+        {
+            if (nexthopTls.LogDetail != _reportedTlsProblem)
+            {
+                Context.GetLogger().Warning("TLS policy for {0}: {1}", _hop.Name, nexthopTls.LogDetail);
+                _reportedTlsProblem = nexthopTls.LogDetail;
+            }
+            foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, false, nexthopTls.Dsn!, _hop.Name,
+                         nexthopTls.Reason!, "none (TLS policy unusable)"))
+                Sender.Tell(outcome);
+            return;
+        }
         var now = _context.Clock.GetUtcNow();
         if (_window.IsDead && now < _deadUntil)
         {
@@ -66,47 +90,57 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
 
     private void Pump()
     {
-        while (_pending.First is { } first && (_idle.Count > 0 || _busy < _window.Current))
+        while (_pending.First is { } first)
         {
+            var reusable = TakeReusableIdle();
+            if (reusable is null && _busy >= _window.Current) return;
             _pending.RemoveFirst();
             var job = first.Value;
             _busy++;
-            if (_idle.Count > 0)
-            {
-                var (id, idle) = _idle.First();
-                _idle.Remove(id);
-                Timers.Cancel(id);
-                RunAsync(job, idle.Connection, id, idle.Sent).PipeTo(Self);
-            }
+            // The policy is handed over: the task must not read the actor's fields once it runs on its own.
+            if (reusable is var (id, idle))
+                RunAsync(job, _tlsPolicy, idle.Connection, idle.Tls, id, idle.Sent).PipeTo(Self);
             else
-            {
-                RunAsync(job, null, ++_nextConnectionId, 0).PipeTo(Self);
-            }
+                RunAsync(job, _tlsPolicy, null, null, ++_nextConnectionId, 0).PipeTo(Self);
         }
     }
 
-    private async Task<JobDone> RunAsync(Job job, SmtpClientConnection? connection, int connectionId, int sent)
+    /// <summary>An idle connection opened under the policy that applies now; idle ones opened under another are closed.</summary>
+    private (int Id, Idle Idle)? TakeReusableIdle()
+    {
+        foreach (var (id, idle) in _idle.ToList())
+        {
+            _idle.Remove(id);
+            Timers.Cancel(id);
+            if (_context.Connector.MayReuse(_tlsPolicy, idle.Tls)) return (id, idle);
+            _ = CloseAsync(idle.Connection);
+        }
+        return null;
+    }
+
+    private async Task<JobDone> RunAsync(Job job, SitePolicy tlsPolicy, SmtpClientConnection? connection, ConnectionTls? tls, int connectionId, int sent)
     {
         var queueId = job.Envelope.QueueId;
-        if (connection is null)
+        if (connection is null || tls is null)
         {
-            var connected = await _context.Connector.ConnectAsync(_hop, CancellationToken.None).ConfigureAwait(false);
-            if (connected.Connection is null)
-                return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, connected.Permanent, connected.Dsn, _hop.Name, connected.Reason).ToList(),
-                    null, connectionId, sent, ConnectionFailed: !connected.Permanent);
+            var connected = await _context.Connector.ConnectAsync(_hop, tlsPolicy, job.Envelope.Arrival, CancellationToken.None).ConfigureAwait(false);
+            if (connected.Connection is null || connected.Tls is null)
+                return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, connected.Permanent, connected.Dsn, _hop.Name, connected.Reason, connected.TlsSummary).ToList(),
+                    null, null, connectionId, sent, ConnectionFailed: !connected.Permanent);
             connection = connected.Connection;
+            tls = connected.Tls;
         }
         else if (!await connection.ResetAsync(CancellationToken.None).ConfigureAwait(false))
         {
             // The cached connection went stale: start over on a fresh one.
             await CloseAsync(connection).ConfigureAwait(false);
-            return await RunAsync(job, null, connectionId, 0).ConfigureAwait(false);
+            return await RunAsync(job, tlsPolicy, null, null, connectionId, 0).ConfigureAwait(false);
         }
         try
         {
             var result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
-            var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName)).ToList();
-            return new JobDone(job, outcomes, result.ConnectionUsable ? connection : await DropAsync(connection).ConfigureAwait(false), connectionId, sent + 1, false);
+            var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary)).ToList();
+            return new JobDone(job, outcomes, result.ConnectionUsable ? connection : await DropAsync(connection).ConfigureAwait(false), tls, connectionId, sent + 1, false);
         }
         catch (SmtpClientException e)
         {
@@ -114,7 +148,8 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             var reason = e.AfterDataDot
                 ? $"lost connection with {connection.PeerName} while sending end of data -- message may be sent more than once: {e.Message}"
                 : e.Message;
-            return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, false, "4.4.2", connection.PeerName, reason).ToList(), null, connectionId, sent, ConnectionFailed: true);
+            return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, false, "4.4.2", connection.PeerName, reason, tls.Summary).ToList(),
+                null, null, connectionId, sent, ConnectionFailed: true);
         }
     }
 
@@ -143,7 +178,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         {
             _window.Success();
         }
-        if (done.Connection is { } connection)
+        if (done.Connection is { } connection && done.Tls is { } tls)
         {
             var reuseLimit = _context.ReuseLimit;
             if ((reuseLimit > 0 && done.Sent >= reuseLimit) || _context.ConnectionCacheTime <= TimeSpan.Zero)
@@ -152,7 +187,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             }
             else
             {
-                _idle[done.ConnectionId] = new Idle(connection, done.Sent);
+                _idle[done.ConnectionId] = new Idle(connection, tls, done.Sent);
                 Timers.StartSingleTimer(done.ConnectionId, new IdleExpired(done.ConnectionId), _context.ConnectionCacheTime);
             }
         }
@@ -191,9 +226,10 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
 
     private sealed record Job(MessageEnvelope Envelope, List<int> Indexes, IActorRef ReplyTo);
 
-    private sealed record Idle(SmtpClientConnection Connection, int Sent);
+    private sealed record Idle(SmtpClientConnection Connection, ConnectionTls Tls, int Sent);
 
-    private sealed record JobDone(Job Job, IReadOnlyList<DeliveryOutcome> Outcomes, SmtpClientConnection? Connection, int ConnectionId, int Sent, bool ConnectionFailed);
+    private sealed record JobDone(
+        Job Job, IReadOnlyList<DeliveryOutcome> Outcomes, SmtpClientConnection? Connection, ConnectionTls? Tls, int ConnectionId, int Sent, bool ConnectionFailed);
 
     private sealed record IdleExpired(int ConnectionId);
 }

@@ -11,18 +11,32 @@ namespace Mta.Core.Delivery;
 public static class DeliveryOutcomes
 {
     /// <summary>The outcome of one recipient from the reply that decided it.</summary>
-    public static DeliveryOutcome FromReply(string queueId, int index, SmtpReply reply, string relay)
+    /// <param name="queueId">The message.</param>
+    /// <param name="index">The recipient.</param>
+    /// <param name="reply">The reply that decided it.</param>
+    /// <param name="relay">The server, as <c>host[address]:port</c>.</param>
+    /// <param name="tls">The connection's TLS facts, appended to the detail as <c>; tls=...</c>; null to leave them out.</param>
+    public static DeliveryOutcome FromReply(string queueId, int index, SmtpReply reply, string relay, string? tls = null)
     {
         var dsn = reply.EnhancedCode ?? DefaultDsn(reply.Code);
         if (reply.IsPositive)
-            return new DeliveryOutcome(queueId, index, DeliveryResult.Delivered, dsn, relay, reply.ToString());
+            return new DeliveryOutcome(queueId, index, DeliveryResult.Delivered, dsn, relay, WithTls(reply.ToString(), tls));
         var detail = $"host {relay} said: {reply}";
-        return new DeliveryOutcome(queueId, index, reply.IsPermanent ? DeliveryResult.Bounced : DeliveryResult.Deferred, dsn, relay, detail);
+        return new DeliveryOutcome(queueId, index, reply.IsPermanent ? DeliveryResult.Bounced : DeliveryResult.Deferred, dsn, relay, WithTls(detail, tls));
     }
 
-    /// <summary>Every recipient deferred (or bounced, for a permanent reason) with the same reason: no connection, lost connection, DNS.</summary>
-    public static IEnumerable<DeliveryOutcome> ForAll(string queueId, IEnumerable<int> indexes, bool permanent, string dsn, string relay, string reason) =>
-        indexes.Select(index => new DeliveryOutcome(queueId, index, permanent ? DeliveryResult.Bounced : DeliveryResult.Deferred, dsn, relay, reason));
+    /// <summary>
+    /// Every recipient deferred (or bounced, for a permanent reason) with the same reason: no connection, lost connection, DNS,
+    /// TLS required but not had. <paramref name="tls"/>, when given, is appended to the reason as <c>; tls=...</c>.
+    /// </summary>
+    public static IEnumerable<DeliveryOutcome> ForAll(string queueId, IEnumerable<int> indexes, bool permanent, string dsn, string relay, string reason, string? tls = null) =>
+        indexes.Select(index => new DeliveryOutcome(queueId, index, permanent ? DeliveryResult.Bounced : DeliveryResult.Deferred, dsn, relay, WithTls(reason, tls)));
+
+    /// <summary>
+    /// The detail with the TLS facts after it, so that the queue's one line per recipient says how the
+    /// mail went: <c>250 2.0.0 Ok; tls=TLSv1.3 TLS_AES_256_GCM_SHA384 verified CN=mx.example</c>.
+    /// </summary>
+    public static string WithTls(string detail, string? tls) => tls is null ? detail : $"{detail}; tls={tls}";
 
     /// <summary>The RFC 3463 code a server that sends none implies (Postfix: x.0.0 of the reply's class).</summary>
     public static string DefaultDsn(int code) => code switch

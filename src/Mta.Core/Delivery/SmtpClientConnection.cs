@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MimeKit;
 using Mta.Core.Queue;
@@ -15,7 +18,9 @@ namespace Mta.Core.Delivery;
 /// other: MAIL, RCPT and DATA pipelined when the server offers PIPELINING (RFC 2920), the content
 /// streamed from the spool in canonical form (CRLF, dot-stuffed, lines folded at 998 octets), and
 /// 8-bit content converted to 7 bit for servers without 8BITMIME, as Postfix's smtp client does.
-/// Every wait is bounded by its stage's timeout from <see cref="ClientOptions"/>.
+/// STARTTLS (RFC 3207) replaces the stream by TLS over it when the caller asks; whether to ask and
+/// whether the result is good enough is the caller's TLS policy. Every wait is bounded by its
+/// stage's timeout from <see cref="ClientOptions"/>.
 /// </summary>
 /// <remarks>
 /// One caller at a time: the methods must not overlap. A timeout, lost connection or malformed reply
@@ -68,6 +73,9 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     /// <summary>What the server offered in its EHLO reply; nothing after HELO or a refusal.</summary>
     public ServerCapabilities Capabilities { get; private set; } = ServerCapabilities.Unknown;
 
+    /// <summary>The TLS session after a successful <see cref="StartTlsAsync"/>; null while the conversation is in plaintext.</summary>
+    public TlsSession? Tls { get; private set; }
+
     /// <summary>Whether another transaction may be sent: not refused, not broken, not closed by the server.</summary>
     public bool IsUsable => Refusal is null && !_broken && !_reuseRefused && !_quitSent && !_disposed;
 
@@ -109,6 +117,89 @@ public sealed class SmtpClientConnection : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Sends STARTTLS and, when the server agrees, runs the TLS handshake and greets it again.
+    /// On a 2xx reply every octet the server sent after it in the same read is discarded
+    /// (response injection: nothing sent in plaintext may pass for an answer inside TLS), the
+    /// handshake runs on the raw stream, the pipes are attached to the TLS stream, and EHLO is
+    /// sent again: the capabilities are those the server announces inside TLS.
+    /// </summary>
+    /// <param name="options">
+    /// The handshake options. The server certificate is not judged here: the validation callback of
+    /// <paramref name="options"/> decides whether the handshake may complete (without one, the
+    /// platform's validation does), and the caller's policy judges <see cref="Tls"/> afterwards.
+    /// </param>
+    /// <param name="ct">Abandons the attempt; the connection is unusable afterwards.</param>
+    /// <returns>
+    /// <see cref="StartTlsOutcome.Refused"/> leaves the plaintext conversation usable (unless the reply
+    /// was 421); <see cref="StartTlsOutcome.HandshakeFailed"/> leaves the connection unusable;
+    /// <see cref="StartTlsOutcome.Established"/> sets <see cref="Tls"/>, and <see cref="Refusal"/> when
+    /// the server refused the new EHLO.
+    /// </returns>
+    /// <exception cref="SmtpClientException">Timeout, lost connection or malformed reply before the handshake or at the new EHLO.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not usable, or TLS is already active.</exception>
+    public async Task<StartTlsResult> StartTlsAsync(SslClientAuthenticationOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        EnsureUsable();
+        if (Tls is not null)
+        {
+            throw new InvalidOperationException($"TLS is already active with {PeerName}.");
+        }
+
+        SmtpReply reply = await ExchangeAsync("STARTTLS", SmtpClientStage.StartTls, _options.EhloTimeout, ct).ConfigureAwait(false);
+        if (!reply.IsPositiveCompletion)
+        {
+            NoteClosing(reply);
+            return new StartTlsResult(StartTlsOutcome.Refused, reply, 0, null);
+        }
+
+        int discarded = await DetachPipesAsync().ConfigureAwait(false);
+        var peerChain = new List<X509Certificate2>();
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        _stream = ssl;
+        (_input, _output) = AttachPipes(ssl);
+        using (var timer = new CancellationTokenSource(_options.StartTlsTimeout, _options.Clock))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token))
+        {
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(CapturingPeerChain(options, peerChain), linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or SocketException
+                || (e is OperationCanceledException && timer.IsCancellationRequested && !ct.IsCancellationRequested))
+            {
+                _broken = true;
+                DisposeAll(peerChain);
+                string failure = e is OperationCanceledException ? "handshake timed out" : Innermost(e).Message;
+                return new StartTlsResult(StartTlsOutcome.HandshakeFailed, reply, discarded, failure);
+            }
+            catch
+            {
+                _broken = true;
+                DisposeAll(peerChain);
+                throw;
+            }
+        }
+
+        Tls = new TlsSession(TlsSession.ProtocolName(ssl.SslProtocol), ssl.NegotiatedCipherSuite.ToString(), peerChain);
+
+        // RFC 3207 section 4.2: everything learned before TLS is forgotten; the server announces itself again.
+        Capabilities = ServerCapabilities.Unknown;
+        SmtpReply ehlo = await ExchangeAsync($"EHLO {_options.HeloName}", SmtpClientStage.Ehlo, _options.EhloTimeout, ct).ConfigureAwait(false);
+        if (ehlo.IsPositiveCompletion)
+        {
+            Capabilities = ServerCapabilities.FromEhloReply(ehlo);
+        }
+        else
+        {
+            NoteClosing(ehlo);
+            Refusal = ehlo;
+        }
+
+        return new StartTlsResult(StartTlsOutcome.Established, reply, discarded, null);
     }
 
     /// <summary>
@@ -230,6 +321,11 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 
         _disposed = true;
         await _stream.DisposeAsync().ConfigureAwait(false);
+        if (Tls is not null)
+        {
+            DisposeAll(Tls.PeerChain);
+        }
+
         await _input.CompleteAsync().ConfigureAwait(false);
         try
         {
@@ -245,6 +341,87 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     private static (PipeReader Input, PipeWriter Output) AttachPipes(Stream stream) => (
         PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true)),
         PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+
+    /// <summary>
+    /// Completes the pipes over the current stream and returns how many octets had been read but not
+    /// consumed: they are dropped with the pipe, never parsed.
+    /// </summary>
+    private async Task<int> DetachPipesAsync()
+    {
+        int buffered = 0;
+        if (_input.TryRead(out ReadResult unread))
+        {
+            buffered = (int)unread.Buffer.Length;
+            _input.AdvanceTo(unread.Buffer.End);
+        }
+
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        return buffered;
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="options"/> whose validation callback first keeps a copy of every
+    /// certificate the server sent (its own, then the rest of the chain it sent), then asks the
+    /// caller's callback, or the platform's verdict when there is none.
+    /// </summary>
+    private static SslClientAuthenticationOptions CapturingPeerChain(SslClientAuthenticationOptions options, List<X509Certificate2> peerChain)
+    {
+        RemoteCertificateValidationCallback? inner = options.RemoteCertificateValidationCallback;
+        return new SslClientAuthenticationOptions
+        {
+            TargetHost = options.TargetHost,
+            ClientCertificates = options.ClientCertificates,
+            ClientCertificateContext = options.ClientCertificateContext,
+            LocalCertificateSelectionCallback = options.LocalCertificateSelectionCallback,
+            EnabledSslProtocols = options.EnabledSslProtocols,
+            CertificateRevocationCheckMode = options.CertificateRevocationCheckMode,
+            EncryptionPolicy = options.EncryptionPolicy,
+            CipherSuitesPolicy = options.CipherSuitesPolicy,
+            AllowRenegotiation = options.AllowRenegotiation,
+            AllowTlsResume = options.AllowTlsResume,
+            ApplicationProtocols = options.ApplicationProtocols,
+            CertificateChainPolicy = options.CertificateChainPolicy,
+            RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                // The platform disposes its chain after the callback: keep copies.
+                DisposeAll(peerChain);
+                peerChain.Clear();
+                if (certificate is not null)
+                {
+                    peerChain.Add(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                }
+
+                foreach (X509Certificate2 sent in chain?.ChainPolicy.ExtraStore ?? [])
+                {
+                    if (!peerChain.Exists(known => known.RawDataMemory.Span.SequenceEqual(sent.RawDataMemory.Span)))
+                    {
+                        peerChain.Add(X509CertificateLoader.LoadCertificate(sent.RawDataMemory.Span));
+                    }
+                }
+
+                return inner?.Invoke(sender, certificate, chain, errors) ?? errors == SslPolicyErrors.None;
+            },
+        };
+    }
+
+    private static void DisposeAll(IEnumerable<X509Certificate2> certificates)
+    {
+        foreach (X509Certificate2 certificate in certificates)
+        {
+            certificate.Dispose();
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is { } inner)
+        {
+            e = inner;
+        }
+
+        return e;
+    }
 
     private static async Task<bool> ContainsEightBitAsync(Func<Stream> openBody, CancellationToken ct)
     {

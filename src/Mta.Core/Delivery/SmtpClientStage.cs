@@ -12,6 +12,9 @@ public static class SmtpClientStage
     /// <summary>HELO and its reply, after EHLO was refused.</summary>
     public const string Helo = "HELO";
 
+    /// <summary>STARTTLS and its reply (the handshake itself reports through its result, not by this stage).</summary>
+    public const string StartTls = "STARTTLS";
+
     /// <summary>MAIL FROM and its reply.</summary>
     public const string MailFrom = "MAIL FROM";
 
@@ -39,6 +42,7 @@ public static class SmtpClientStage
         Greeting => "receiving the initial server greeting",
         Ehlo => "performing the EHLO handshake",
         Helo => "performing the HELO handshake",
+        StartTls => "sending STARTTLS",
         MailFrom => "sending MAIL FROM",
         RcptTo => "sending RCPT TO",
         Data => "sending DATA command",

@@ -23,6 +23,7 @@ public static class MtaCommandLine
         root.Subcommands.Add(ConfigCommand());
         root.Subcommands.Add(QueueCommands.Build());
         root.Subcommands.Add(PkiCommands.Build());
+        root.Subcommands.Add(TlsProbeCommand.Build());
         return root;
     }
 

@@ -82,6 +82,27 @@ public sealed class ReferenceConfigSpec
     }
 
     [Fact]
+    public void Reference_should_default_the_smtp_tls_settings()
+    {
+        var tls = _settings.SmtpTls;
+        Assert.Equal(Mta.Tls.Policy.TlsLevel.None, tls.Level);
+        Assert.Equal(Mta.Tls.Policy.TlsLevel.None, tls.PolicyResolver.Global);
+        Assert.Null(tls.CertFile);
+        Assert.Null(tls.KeyFile);
+        Assert.Null(tls.CaFile);
+        Assert.Null(tls.CaPath);
+        Assert.False(tls.AppendDefaultCa);
+        Assert.Equal(Mta.Tls.FingerprintDigest.Sha256, tls.FingerprintDigest);
+        Assert.Empty(tls.FingerprintCertMatch);
+        Assert.Equal(0, tls.LogLevel);
+        Assert.False(tls.NoteStartTlsOffer);
+        Assert.Null(tls.PerSite);
+        Assert.Null(tls.PolicyMaps);
+        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13, tls.Protocols);
+        Assert.Empty(tls.Warnings);
+    }
+
+    [Fact]
     public void Reference_should_default_the_queue_settings()
     {
         Assert.Equal(
@@ -127,6 +148,11 @@ public sealed class ReferenceConfigSpec
             "mta.smtpd.tls.fingerprint-digest", "mta.smtpd.tls.protocols",
             "mta.smtp", "mta.smtp.relayhost", "mta.smtp.port", "mta.smtp.helo-name", "mta.smtp.destination-concurrency-limit",
             "mta.smtp.connection-cache-time-limit", "mta.smtp.connection-reuse-count-limit",
+            "mta.smtp.tls", "mta.smtp.tls.security-level", "mta.smtp.tls.use-tls", "mta.smtp.tls.enforce-tls",
+            "mta.smtp.tls.enforce-peername", "mta.smtp.tls.cert-file", "mta.smtp.tls.key-file", "mta.smtp.tls.ca-file",
+            "mta.smtp.tls.ca-path", "mta.smtp.tls.append-default-ca", "mta.smtp.tls.fingerprint-digest",
+            "mta.smtp.tls.fingerprint-cert-match", "mta.smtp.tls.loglevel", "mta.smtp.tls.note-starttls-offer",
+            "mta.smtp.tls.per-site", "mta.smtp.tls.policy-maps", "mta.smtp.tls.protocols",
             "mta.dns", "mta.dns.servers", "mta.dns.timeout",
             "mta.queue", "mta.queue.active-limit", "mta.queue.minimal-backoff-time", "mta.queue.maximal-backoff-time",
             "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",
@@ -138,6 +164,9 @@ public sealed class ReferenceConfigSpec
         Assert.Equal(expected, MtaConfigLoader.Catalog.AllKeys);
         Assert.True(MtaConfigLoader.Catalog.IsTable("mta.local-recipients"));
         Assert.True(MtaConfigLoader.Catalog.IsTable("mta.transport-maps"));
+        Assert.True(MtaConfigLoader.Catalog.IsTable("mta.smtp.tls.per-site"));
+        Assert.True(MtaConfigLoader.Catalog.IsTable("mta.smtp.tls.policy-maps"));
+        Assert.True(MtaConfigLoader.Catalog.IsList("mta.smtp.tls.fingerprint-cert-match"));
         Assert.True(MtaConfigLoader.Catalog.IsList("mta.dns.servers"));
         Assert.False(MtaConfigLoader.Catalog.IsList("mta.smtp.relayhost"));
         Assert.False(MtaConfigLoader.Catalog.IsTable("mta.smtpd"));

@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Mta.Protocol;
 
@@ -21,7 +24,10 @@ internal sealed record SinkMessage(byte[] Raw, byte[] Content)
 /// By default it answers like a well-behaved server; rules registered with <see cref="Reply"/>,
 /// <see cref="CloseOn"/> and <see cref="Hold"/> change the answer to the first command line that starts
 /// with their prefix (case-insensitive; "." is the end of the message data). It records every command
-/// line, which lines arrived in the same socket read, and each message's DATA octets.
+/// line, which lines arrived in the same socket read, and each message's DATA octets. With a
+/// <see cref="Certificate"/> it answers STARTTLS (when it advertises it) with 220, throws away what
+/// the client sent after the command, and runs the server side of the handshake; without one, a
+/// 2xx answer to STARTTLS is followed by closing the connection, which fails the client's handshake.
 /// </summary>
 internal sealed class TestSink : IAsyncDisposable
 {
@@ -31,15 +37,23 @@ internal sealed class TestSink : IAsyncDisposable
     private readonly List<string> _commands = [];
     private readonly List<string[]> _reads = [];
     private readonly List<SinkMessage> _messages = [];
+    private readonly List<byte[]> _clientCertificates = [];
+    private int _handshakes;
     private readonly List<(string Prefix, TaskCompletionSource Seen)> _waiters = [];
     private readonly List<Task> _sessions = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
 
     public TestSink(params string[] extensions)
+        : this(new IPEndPoint(IPAddress.Loopback, 0), extensions)
+    {
+    }
+
+    /// <summary>A sink on a given address and port (0: any free port), so that several hosts of one nexthop can share a port.</summary>
+    public TestSink(IPEndPoint endPoint, params string[] extensions)
     {
         Extensions = [.. extensions];
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(endPoint);
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -51,6 +65,30 @@ internal sealed class TestSink : IAsyncDisposable
     public string Greeting { get; set; } = "220 sink.test ESMTP";
 
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    /// <summary>The server certificate for STARTTLS, with its private key; null: no handshake (see the class summary).</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Whether the handshake asks the client for a certificate.</summary>
+    public bool AskClientCertificate { get; set; }
+
+    /// <summary>CA certificates named as acceptable issuers in the certificate request; null for none.</summary>
+    public X509Certificate2Collection? ClientCertificateHints { get; set; }
+
+    /// <summary>The DER certificates clients presented in handshakes, in order.</summary>
+    public IReadOnlyList<byte[]> ClientCertificates
+    {
+        get { lock (_gate) return _clientCertificates.ToArray(); }
+    }
+
+    /// <summary>How many TLS handshakes completed.</summary>
+    public int Handshakes => Volatile.Read(ref _handshakes);
+
+    /// <summary>How many connections were accepted.</summary>
+    public int Connections
+    {
+        get { lock (_gate) return _sessions.Count; }
+    }
 
     /// <summary>Every command line received, in order, "." standing for the end of a message.</summary>
     public IReadOnlyList<string> Commands
@@ -153,8 +191,9 @@ internal sealed class TestSink : IAsyncDisposable
     private async Task ServeAsync(Socket socket)
     {
         using var owned = socket;
-        var session = new Session();
-        await SendAsync(socket, Greeting);
+        var session = new Session(new NetworkStream(socket, ownsSocket: false));
+        await using var streams = session;
+        await SendAsync(session, Greeting);
         var pending = new List<byte>();
         var buffer = new byte[64 * 1024];
         while (true)
@@ -162,9 +201,9 @@ internal sealed class TestSink : IAsyncDisposable
             int read;
             try
             {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                read = await session.Stream.ReadAsync(buffer, _stop.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
             {
                 return;
             }
@@ -176,7 +215,7 @@ internal sealed class TestSink : IAsyncDisposable
 
             pending.AddRange(buffer.AsSpan(0, read));
             var linesOfThisRead = new List<string>();
-            bool keepOpen = await ProcessAsync(socket, session, pending, linesOfThisRead);
+            bool keepOpen = await ProcessAsync(session, pending, linesOfThisRead);
             if (linesOfThisRead.Count > 0)
             {
                 lock (_gate) _reads.Add([.. linesOfThisRead]);
@@ -190,7 +229,7 @@ internal sealed class TestSink : IAsyncDisposable
     }
 
     /// <summary>Handles everything complete in <paramref name="pending"/>; false when the connection must close.</summary>
-    private async Task<bool> ProcessAsync(Socket socket, Session session, List<byte> pending, List<string> linesOfThisRead)
+    private async Task<bool> ProcessAsync(Session session, List<byte> pending, List<string> linesOfThisRead)
     {
         while (true)
         {
@@ -209,7 +248,7 @@ internal sealed class TestSink : IAsyncDisposable
 
                 lock (_gate) _messages.Add(new SinkMessage([.. session.Raw], session.Content.WrittenSpan.ToArray()));
                 session.EndMessage();
-                if (!await AnswerAsync(socket, session, ".", linesOfThisRead))
+                if (!await AnswerAsync(session, ".", linesOfThisRead))
                 {
                     return false;
                 }
@@ -226,14 +265,22 @@ internal sealed class TestSink : IAsyncDisposable
             int length = lineFeed > 0 && pending[lineFeed - 1] == '\r' ? lineFeed - 1 : lineFeed;
             string line = Encoding.UTF8.GetString(pending.GetRange(0, length).ToArray());
             pending.RemoveRange(0, lineFeed + 1);
-            if (!await AnswerAsync(socket, session, line, linesOfThisRead))
+            if (!await AnswerAsync(session, line, linesOfThisRead))
             {
                 return false;
+            }
+
+            if (session.TlsJustStarted)
+            {
+                // What the client sent after STARTTLS in plaintext is never taken as a command.
+                session.TlsJustStarted = false;
+                pending.Clear();
+                return true;
             }
         }
     }
 
-    private async Task<bool> AnswerAsync(Socket socket, Session session, string line, List<string> linesOfThisRead)
+    private async Task<bool> AnswerAsync(Session session, string line, List<string> linesOfThisRead)
     {
         Rule? rule;
         lock (_gate)
@@ -288,13 +335,60 @@ internal sealed class TestSink : IAsyncDisposable
             }
         }
 
-        await SendAsync(socket, reply);
+        await SendAsync(session, reply);
+        if (verb == "STARTTLS" && reply.StartsWith('2'))
+        {
+            return await HandshakeAsync(session);
+        }
+
         return verb != "QUIT" && !reply.StartsWith("421", StringComparison.Ordinal);
+    }
+
+    /// <summary>The server side of the handshake after a 2xx to STARTTLS; false when the connection must close.</summary>
+    private async Task<bool> HandshakeAsync(Session session)
+    {
+        if (Certificate is null)
+        {
+            return false;
+        }
+
+        var ssl = new SslStream(session.Stream, leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = SslStreamCertificateContext.Create(
+                        Certificate, additionalCertificates: null, offline: true,
+                        ClientCertificateHints is { } hints ? SslCertificateTrust.CreateForX509Collection(hints, sendTrustInHandshake: true) : null),
+                    ClientCertificateRequired = AskClientCertificate,
+                    RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                },
+                _stop.Token);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await ssl.DisposeAsync();
+            return false;
+        }
+
+        session.Stream = ssl;
+        session.TlsJustStarted = true;
+        session.TlsActive = true;
+        session.EndMessage();
+        Interlocked.Increment(ref _handshakes);
+        if (ssl.RemoteCertificate is { } presented)
+        {
+            lock (_gate) _clientCertificates.Add(presented.GetRawCertData());
+        }
+
+        return true;
     }
 
     private string DefaultReply(Session session, string verb) => verb switch
     {
-        "EHLO" => string.Join("\r\n", new[] { "sink.test" }.Concat(Extensions).Select((text, i) => (i == Extensions.Count ? "250 " : "250-") + text)),
+        "EHLO" => EhloReply(session.TlsActive ? Extensions.Where(keyword => !keyword.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase)).ToList() : Extensions),
         "HELO" => "250 sink.test",
         "MAIL" => session.MailAccepted ? "503 5.5.1 Error: nested MAIL command" : "250 2.1.0 Ok",
         "RCPT" => session.MailAccepted ? "250 2.1.5 Ok" : "503 5.5.1 Error: need MAIL command",
@@ -302,16 +396,22 @@ internal sealed class TestSink : IAsyncDisposable
         "." => "250 2.0.0 Ok: queued as SINK",
         "RSET" or "NOOP" => "250 2.0.0 Ok",
         "QUIT" => "221 2.0.0 Bye",
+        "STARTTLS" when !session.TlsActive && Extensions.Contains("STARTTLS", StringComparer.OrdinalIgnoreCase) => "220 2.0.0 Ready to start TLS",
         _ => "502 5.5.2 Error: command not recognized",
     };
 
-    private async Task SendAsync(Socket socket, string reply)
+    private static string EhloReply(IReadOnlyList<string> extensions) =>
+        string.Join("\r\n", new[] { "sink.test" }.Concat(extensions).Select((text, i) => (i == extensions.Count ? "250 " : "250-") + text));
+
+    /// <summary>Sends the reply in one write, so that several lines given together arrive in one read.</summary>
+    private async Task SendAsync(Session session, string reply)
     {
         try
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), SocketFlags.None, _stop.Token);
+            await session.Stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), _stop.Token);
+            await session.Stream.FlushAsync(_stop.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
         {
             // The client went away; the receive loop notices.
         }
@@ -319,8 +419,14 @@ internal sealed class TestSink : IAsyncDisposable
 
     private sealed record Rule(string Prefix, string? Reply, bool Close, Task? Release);
 
-    private sealed class Session
+    private sealed class Session(Stream stream) : IAsyncDisposable
     {
+        public Stream Stream { get; set; } = stream;
+
+        public bool TlsActive { get; set; }
+
+        public bool TlsJustStarted { get; set; }
+
         public bool MailAccepted { get; set; }
 
         public int AcceptedRecipients { get; set; }
@@ -344,5 +450,7 @@ internal sealed class TestSink : IAsyncDisposable
             MailAccepted = false;
             AcceptedRecipients = 0;
         }
+
+        public ValueTask DisposeAsync() => Stream.DisposeAsync();
     }
 }
