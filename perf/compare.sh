@@ -398,7 +398,7 @@ for scenario in $SCENARIOS; do
   ours_run=$(median_run_series mta "$scenario")
   theirs_run=$(median_run_series postfix "$scenario")
   label=$([[ $scenario == tls ]] && echo "STARTTLS" || echo "plaintext")
-  "$PLOT" --out "$OUT/throughput-$scenario.png" --title "Delivered to the sink per second, $label, $SESSIONS sessions, $SIZE-byte messages" \
+  "$PLOT" --out "$OUT/throughput-$scenario.png" --title "Delivered to the sink per second, $label, $SESSIONS sessions, $SIZE-byte messages (warm-up load first)" \
     "Mta=$WORK/mta-$scenario-closed-$ours_run/sink.json" "Postfix $(postconf -d -h mail_version)=$WORK/postfix-$scenario-closed-$theirs_run/sink.json" >/dev/null \
     || log "warning: plot for $scenario failed"
 done

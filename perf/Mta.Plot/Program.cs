@@ -83,7 +83,7 @@ internal static class Program
         plot.Title(title);
         plot.XLabel("seconds since the first message");
         plot.YLabel("messages per second");
-        plot.ShowLegend(Alignment.LowerCenter);
+        plot.ShowLegend(Edge.Bottom);
         plot.Axes.SetLimitsY(0, double.NaN);
         plot.SavePng(output, width, height);
         Console.WriteLine($"mta-plot: wrote {output}");
