@@ -21,7 +21,7 @@ with the ratio Mta/Postfix. Every server listens on 127.0.0.1 only, on free port
   --rate-duration TIME length of each fixed-rate run (default 20s)
   --no-rate            skip the fixed-rate run
   --drain-timeout SEC  longest wait for the sink to receive every accepted message (default 90)
-  --out DIR            where results go (default: a new folder under /tmp)
+  --out DIR            where results go (default: perf/results/compare-DATE-TIME)
   --skip-build         use the Release builds already there
   -h, --help           this text
 
@@ -70,7 +70,7 @@ for tool in "$MTA_DLL" "$SINK" "$LOADGEN" "$PLOT"; do [[ -e $tool ]] || die "$to
 
 WORK=$(mktemp -d /tmp/mta-compare.XXXXXX)
 chmod 755 "$WORK"   # Postfix's unprivileged daemons must reach their queue inside it
-OUT=${OUT:-$WORK/results}
+OUT=${OUT:-$PERF_DIR/results/compare-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 RESULTS="$OUT/runs.tsv"
 printf 'mta\tscenario\tmode\trun\taccepted_per_s\tdelivered_per_s\tp50_ms\tp99_ms\tcpu_ms_per_msg\tpeak_rss_mb\tpeak_pss_mb\taccepted\tdelivered\terrors\tloadavg\n' > "$RESULTS"

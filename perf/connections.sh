@@ -14,7 +14,7 @@ they are held, then lets them QUIT and stops Mta.
 
   --sessions N      idle sessions to hold (default 10000)
   --hold TIME       how long they are held (default 30s; the RSS is read 5 s after all are open)
-  --out DIR         where results and logs go (default: a new folder under /tmp)
+  --out DIR         where the result goes (default: perf/results/connections-DATE-TIME)
   --skip-build      use the Release builds already there
   -h, --help        this text
 TEXT
@@ -48,7 +48,7 @@ ulimit -n "$NEEDED"
 for tool in "$MTA_DLL" "$LOADGEN"; do [[ -e $tool ]] || die "$tool is missing: build it or drop --skip-build"; done
 
 WORK=$(mktemp -d /tmp/mta-connections.XXXXXX)
-OUT=${OUT:-$WORK}
+OUT=${OUT:-$PERF_DIR/results/connections-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 PORT=$(free_port)
 MTA_PID="" LOAD_PID=""
