@@ -63,6 +63,7 @@ for scenario in $SCENARIOS; do [[ $scenario == plain || $scenario == tls ]] || d
 if [[ ! -x /usr/sbin/postfix ]]; then
   log "installing Postfix (no system configuration: nothing of it runs)"
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y postfix >/dev/null
 fi
 (( SKIP_BUILD )) || build_all perf/Mta.Plot

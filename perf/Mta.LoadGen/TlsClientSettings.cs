@@ -77,6 +77,7 @@ internal sealed class TlsClientSettings : IDisposable
             customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainElements.Select(element => element.Certificate).ToArray());
         }
 
-        return customChain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        using var loaded = certificate is X509Certificate2 ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return customChain.Build(loaded ?? (X509Certificate2)certificate);
     }
 }
