@@ -44,6 +44,19 @@ internal sealed record LoadGenOptions
 
     public string Helo { get; init; } = "loadgen.localhost";
 
+    public bool StartTls { get; init; }
+
+    public string? TlsCertFile { get; init; }
+
+    public string? TlsKeyFile { get; init; }
+
+    public string? TlsCaFile { get; init; }
+
+    /// <summary>When set, the run opens this many sessions, holds them idle after EHLO and sends no mail.</summary>
+    public int? IdleSessions { get; init; }
+
+    public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(30);
+
     public const string Usage = """
         mta-loadgen: SMTP load generator for Mta (or any SMTP server).
 
@@ -72,6 +85,18 @@ internal sealed record LoadGenOptions
           --pipelining           send MAIL, RCPT and DATA together when the server offers
                                  PIPELINING (default)
           --no-pipelining        wait for each reply
+          --starttls             run STARTTLS after EHLO (and EHLO again) on every connection;
+                                 a server that does not offer it counts as an error
+          --tls-cert FILE        with --starttls: client certificate to present (PEM)
+          --tls-key FILE         with --starttls: its private key (PEM)
+          --tls-ca FILE          with --starttls: check the server certificate chain against
+                                 these CA certificates (PEM); without it any certificate is
+                                 accepted. The server name is never checked.
+          --idle-sessions N      instead of sending mail: open N sessions (greeting, EHLO, and
+                                 STARTTLS when asked), hold them idle for --hold, then QUIT
+                                 each and count the 221 replies; prints "holding N idle
+                                 sessions" once all are open
+          --hold TIME            how long --idle-sessions are held (default 30s)
           --warmup TIME          exclude this first part from rates and latency (default 5s)
           --timeout TIME         longest wait for a reply or a send (default 30s)
           --json FILE            also write the results as JSON to FILE
@@ -81,10 +106,12 @@ internal sealed record LoadGenOptions
           --help                 show this text
 
         TIME is a number with an optional unit: ms, s (default), m or h.
-        Exit status: 0 done, 1 connection or resolution failure, 2 bad arguments or --json not
-        writable, 130 interrupted.
+        Exit status: 0 done, 1 connection or resolution failure, 2 bad arguments, --json not
+        writable or TLS files unreadable, 130 interrupted.
 
-        Example: mta-loadgen --sessions 50 --duration 60s --warmup 10s --maildir data/maildir
+        Examples: mta-loadgen --sessions 50 --duration 60s --warmup 10s --maildir data/maildir
+                  mta-loadgen --starttls --tls-cert client.pem --tls-key client.key --rcpt-domain example.com
+                  mta-loadgen --idle-sessions 10000 --hold 30s
         """;
 
     /// <summary>Parses the command line; returns null options with <paramref name="error"/> set when it is invalid.</summary>
@@ -131,9 +158,25 @@ internal sealed record LoadGenOptions
                     "--json" => options with { JsonPath = NonEmpty(name, Value()) },
                     "--maildir" => options with { MaildirPath = NonEmpty(name, Value()) },
                     "--drain-timeout" => options with { DrainTimeout = Time(name, Value(), allowZero: true) },
+                    "--starttls" => options with { StartTls = true },
+                    "--tls-cert" => options with { TlsCertFile = NonEmpty(name, Value()) },
+                    "--tls-key" => options with { TlsKeyFile = NonEmpty(name, Value()) },
+                    "--tls-ca" => options with { TlsCaFile = NonEmpty(name, Value()) },
+                    "--idle-sessions" => options with { IdleSessions = (int)Integer(name, Value(), 1, 100_000) },
+                    "--hold" => options with { Hold = Time(name, Value(), allowZero: true) },
                     _ => throw new FormatException($"unknown option '{name}'"),
                 };
                 showHelp |= name is "--help" or "-h";
+            }
+
+            if ((options.TlsCertFile is null) != (options.TlsKeyFile is null))
+            {
+                throw new FormatException("--tls-cert and --tls-key go together");
+            }
+
+            if (!options.StartTls && (options.TlsCertFile ?? options.TlsCaFile) is not null)
+            {
+                throw new FormatException("--tls-cert, --tls-key and --tls-ca need --starttls");
             }
         }
         catch (FormatException exception)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Mta.LoadGen;
 
@@ -23,14 +22,17 @@ internal sealed class LoadRunner
     private readonly IPEndPoint endpoint;
     private readonly TextWriter progress;
     private readonly MessageFactory factory;
+    private readonly TlsClientSettings? tls;
     private long acceptedSoFar;
     private long failedSoFar;
     private int serverAdvertisedPipelining = -1;
     private string? fatalError;
 
-    public LoadRunner(LoadGenOptions options, IPEndPoint endpoint, TextWriter progress)
+    /// <param name="tls">STARTTLS settings; null for plaintext sessions.</param>
+    public LoadRunner(LoadGenOptions options, IPEndPoint endpoint, TextWriter progress, TlsClientSettings? tls = null)
     {
         this.options = options;
+        this.tls = tls;
         this.endpoint = endpoint;
         this.progress = progress;
         factory = new MessageFactory(options, Guid.NewGuid().ToString("N")[..12], DateTimeOffset.UtcNow);
@@ -140,8 +142,9 @@ internal sealed class LoadRunner
         exception is IOException or SocketException or TimeoutException or InvalidDataException or ObjectDisposedException;
 
     /// <summary>
-    /// Connects, reads the greeting and says EHLO. A refused connection stops the whole run; a
-    /// refusing greeting or EHLO counts as that message's error and returns no connection.
+    /// Connects, reads the greeting, says EHLO and, with --starttls, upgrades to TLS. A refused
+    /// connection stops the whole run; a refusing reply or a failed handshake counts as that
+    /// message's error and returns no connection.
     /// </summary>
     private async Task<(SmtpConnection? Connection, bool Pipelining)> OpenSessionAsync(SessionStats stats, CancellationTokenSource run)
     {
@@ -159,25 +162,15 @@ internal sealed class LoadRunner
 
         try
         {
-            var greeting = await connection.ReadReplyAsync().ConfigureAwait(false);
-            if (greeting != 220)
+            var opened = await SessionHandshake.RunAsync(connection, options, tls).ConfigureAwait(false);
+            if (!opened.Succeeded)
             {
-                stats.RecordError(greeting.ToString(CultureInfo.InvariantCulture), connection.LastErrorText);
+                stats.RecordError(opened.ErrorKey!, opened.ErrorText);
                 connection.Dispose();
                 return (null, false);
             }
 
-            await connection.SendAsync(Encoding.ASCII.GetBytes($"EHLO {options.Helo}\r\n")).ConfigureAwait(false);
-            var keywords = new List<string>();
-            var ehlo = await connection.ReadReplyAsync(keywords).ConfigureAwait(false);
-            if (ehlo != 250)
-            {
-                stats.RecordError(ehlo.ToString(CultureInfo.InvariantCulture), connection.LastErrorText);
-                connection.Dispose();
-                return (null, false);
-            }
-
-            var advertised = keywords.Any(keyword => keyword.Equals("PIPELINING", StringComparison.OrdinalIgnoreCase));
+            var advertised = opened.Keywords!.Any(keyword => keyword.Equals("PIPELINING", StringComparison.OrdinalIgnoreCase));
             Interlocked.CompareExchange(ref serverAdvertisedPipelining, advertised ? 1 : 0, -1);
             return (connection, advertised && options.Pipelining);
         }

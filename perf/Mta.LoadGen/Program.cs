@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 
 namespace Mta.LoadGen;
 
@@ -57,7 +58,31 @@ internal static class Program
         }
 
         await using var jsonOutput = jsonFile;
-        var result = await new LoadRunner(options, endpoint, Console.Error).RunAsync(interrupt.Token);
+        TlsClientSettings? tls = null;
+        try
+        {
+            tls = options.StartTls ? TlsClientSettings.Load(options) : null;
+        }
+        catch (Exception exception) when (exception is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"mta-loadgen: cannot load the TLS files: {exception.Message}");
+            return BadArguments;
+        }
+
+        using var tlsSettings = tls;
+        if (options.IdleSessions is not null)
+        {
+            var idle = await new IdleSessionRunner(options, endpoint, tls, Console.Out).RunAsync(interrupt.Token);
+            idle.WriteText(Console.Out);
+            if (jsonOutput is not null)
+            {
+                idle.WriteJson(jsonOutput);
+            }
+
+            return idle.Interrupted ? Interrupted : idle.Opened == 0 ? ConnectionFailed : Succeeded;
+        }
+
+        var result = await new LoadRunner(options, endpoint, Console.Error, tls).RunAsync(interrupt.Token);
         if (result.FatalError is not null && result.Accepted == 0 && result.Errors.Count == 0)
         {
             await Console.Error.WriteLineAsync($"mta-loadgen: {result.FatalError}");

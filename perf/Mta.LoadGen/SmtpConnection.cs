@@ -1,29 +1,33 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
 namespace Mta.LoadGen;
 
 /// <summary>
-/// One SMTP client connection over a raw socket: sends pre-built bytes and reads replies into a
-/// fixed buffer, allocating only for error texts and EHLO lines. Every wait is bounded by the
-/// reply timeout.
+/// One SMTP client connection: sends pre-built bytes and reads replies into a fixed buffer,
+/// allocating only for error texts and EHLO lines. Plaintext until <see cref="StartTlsAsync"/>,
+/// then over TLS. Every wait is bounded by the reply timeout.
 /// </summary>
 internal sealed class SmtpConnection : IDisposable
 {
-    private const int ReceiveBufferSize = 16 * 1024;
+    /// <summary>Receive buffer for load runs; idle sessions use a smaller one.</summary>
+    public const int DefaultReceiveBufferSize = 16 * 1024;
 
     private readonly Socket socket;
-    private readonly byte[] receiveBuffer = new byte[ReceiveBufferSize];
+    private readonly byte[] receiveBuffer;
     private readonly CancellationTokenSource timeoutSource;
     private readonly CancellationToken runToken;
     private readonly TimeSpan timeout;
+    private Stream stream = Stream.Null;
     private int start;
     private int end;
 
-    private SmtpConnection(Socket socket, TimeSpan timeout, CancellationToken runToken)
+    private SmtpConnection(Socket socket, TimeSpan timeout, int receiveBufferSize, CancellationToken runToken)
     {
         this.socket = socket;
+        receiveBuffer = new byte[receiveBufferSize];
         this.timeout = timeout;
         this.runToken = runToken;
         timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(runToken);
@@ -34,14 +38,15 @@ internal sealed class SmtpConnection : IDisposable
 
     /// <summary>Connects with TCP_NODELAY set.</summary>
     /// <exception cref="SocketException">The connection was refused or could not be made in time.</exception>
-    public static async Task<SmtpConnection> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken runToken)
+    public static async Task<SmtpConnection> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken runToken, int receiveBufferSize = DefaultReceiveBufferSize)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var connection = new SmtpConnection(socket, timeout, runToken);
+        var connection = new SmtpConnection(socket, timeout, receiveBufferSize, runToken);
         try
         {
             connection.timeoutSource.CancelAfter(timeout);
             await socket.ConnectAsync(endpoint, connection.timeoutSource.Token).ConfigureAwait(false);
+            connection.stream = new NetworkStream(socket, ownsSocket: false);
             connection.timeoutSource.CancelAfter(Timeout.InfiniteTimeSpan);
             return connection;
         }
@@ -57,17 +62,13 @@ internal sealed class SmtpConnection : IDisposable
         }
     }
 
-    /// <summary>Sends all of <paramref name="data"/>.</summary>
+    /// <summary>Sends all of <paramref name="data"/> (through TLS once it is up).</summary>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
         timeoutSource.CancelAfter(timeout);
         try
         {
-            while (!data.IsEmpty)
-            {
-                var sent = await socket.SendAsync(data, SocketFlags.None, timeoutSource.Token).ConfigureAwait(false);
-                data = data[sent..];
-            }
+            await stream.WriteAsync(data, timeoutSource.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!runToken.IsCancellationRequested)
         {
@@ -114,8 +115,40 @@ internal sealed class SmtpConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the TLS handshake after the server's 220 to STARTTLS. Anything the server sent after
+    /// that 220 is dropped unread, so nothing injected in plaintext is taken as a TLS-protected reply.
+    /// </summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The handshake failed.</exception>
+    /// <exception cref="TimeoutException">The handshake did not finish within the timeout.</exception>
+    public async Task StartTlsAsync(SslClientAuthenticationOptions options)
+    {
+        start = end = 0;
+        var secure = new SslStream(stream, leaveInnerStreamOpen: false);
+        stream = secure;
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            await secure.AuthenticateAsClientAsync(options, timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!runToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"TLS handshake did not complete within {timeout.TotalSeconds:0.###} s");
+        }
+        finally
+        {
+            timeoutSource.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
+        IsTls = true;
+    }
+
+    /// <summary>Whether the connection runs over TLS.</summary>
+    public bool IsTls { get; private set; }
+
     public void Dispose()
     {
+        stream.Dispose();
         socket.Dispose();
         timeoutSource.Dispose();
     }
@@ -143,7 +176,7 @@ internal sealed class SmtpConnection : IDisposable
 
             if (end == receiveBuffer.Length)
             {
-                throw new InvalidDataException($"reply line longer than {ReceiveBufferSize} bytes");
+                throw new InvalidDataException($"reply line longer than {receiveBuffer.Length} bytes");
             }
 
             var read = await ReceiveAsync(receiveBuffer.AsMemory(end)).ConfigureAwait(false);
@@ -161,7 +194,7 @@ internal sealed class SmtpConnection : IDisposable
         timeoutSource.CancelAfter(timeout);
         try
         {
-            return await socket.ReceiveAsync(destination, SocketFlags.None, timeoutSource.Token).ConfigureAwait(false);
+            return await stream.ReadAsync(destination, timeoutSource.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!runToken.IsCancellationRequested)
         {
