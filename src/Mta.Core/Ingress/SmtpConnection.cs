@@ -202,6 +202,8 @@ public sealed class SmtpConnection : ISmtpConnection
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        if (_options.TlsLogLevel >= 2)
+            _logger.LogInformation("setting up TLS connection from unknown[{Client}] ({Mode})", RemoteEndPoint.Address, _implicitTls ? "TLS listener" : "STARTTLS");
         using var timeout = new CancellationTokenSource(_options.Timeout, _options.Clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
         try
@@ -220,6 +222,16 @@ public sealed class SmtpConnection : ISmtpConnection
         _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
         _lines.Reset();
         var facts = tls.Describe(ssl);
+        if (_options.TlsLogLevel >= 2)
+            _logger.LogInformation("unknown[{Client}]: TLS handshake done: {Protocol}, {Cipher}, client certificate {Presented}",
+                RemoteEndPoint.Address, facts.Protocol, facts.Cipher, facts.CertificateRequested ? (facts.ClientCertificate ? "presented" : "not presented") : "not requested");
+        if (_options.TlsLogLevel >= 3 && ssl.RemoteCertificate is { } remote)
+        {
+            using var certificate = new System.Security.Cryptography.X509Certificates.X509Certificate2(remote);
+            _logger.LogInformation("unknown[{Client}]: client certificate subject {Subject}, issuer {Issuer}, serial {Serial}, valid {NotBefore:u} to {NotAfter:u}",
+                RemoteEndPoint.Address, ServerTls.Sanitize(certificate.Subject), ServerTls.Sanitize(certificate.Issuer), certificate.SerialNumber,
+                certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+        }
         if (_options.TlsLogLevel > 0)
             _logger.LogInformation("{Trust} TLS connection established from unknown[{Client}]: {Protocol} with cipher {Cipher}; client CN {Subject}, issuer {Issuer}, fingerprint {Fingerprint}, public-key fingerprint {PublicKeyFingerprint}",
                 !facts.ClientCertificate ? "Anonymous" : facts.Verified ? "Trusted" : "Untrusted", RemoteEndPoint.Address, facts.Protocol, facts.Cipher,

@@ -101,6 +101,19 @@ public sealed class InboundTlsTests(ITestOutputHelper output) : IClassFixture<Te
     }
 
     [Fact]
+    public async Task Loglevel_3_logs_the_handshake_steps_and_the_client_certificate()
+    {
+        using var root = new TemporaryFolder();
+        await using var server = await StartAsync(root, "smtpd.tls.loglevel = 3");
+        Assert.Contains("<~  250 2.1.5 Ok", await RelayWithSwaksAsync(server.Port, Certs.Listed, Certs.ListedKey));
+
+        await Poll.UntilAsync(() => server.Output, o => o.Contains("Trusted TLS connection established"), TimeSpan.FromSeconds(10), o => o);
+        Assert.Contains("setting up TLS connection from unknown[127.0.0.1] (STARTTLS)", server.Output);
+        Assert.Contains("TLS handshake done", server.Output);
+        Assert.Contains("client certificate subject CN=client1.my.net, issuer CN=My CA", server.Output);
+    }
+
+    [Fact]
     public async Task Encrypt_refuses_MAIL_before_STARTTLS_and_does_not_advertise_STARTTLS_twice()
     {
         using var root = new TemporaryFolder();
