@@ -414,7 +414,7 @@ done
       if (( OUR_OUTBOUND_TLS )); then
         print_table tls closed "STARTTLS both legs, relay by client certificate fingerprint"
       else
-        print_table tls closed "STARTTLS, relay by client certificate fingerprint (Mta: inbound TLS only, its outbound TLS is not available yet; Postfix: both legs)"
+        print_table tls closed "STARTTLS, relay by client certificate fingerprint (Mta: inbound TLS only, this build has no outbound TLS; Postfix: both legs)"
       fi
     else
       print_table plain closed "Plaintext both legs, relay by mynetworks"

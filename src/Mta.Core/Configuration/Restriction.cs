@@ -53,8 +53,7 @@ public static class RestrictionList
     /// </summary>
     /// <param name="names">The names as written, in order.</param>
     /// <param name="key">The configuration key named in errors.</param>
-    /// <exception cref="ConfigurationException">An unknown name (with the closest known one), a TLS
-    /// client certificate restriction (not available yet), or an open-relay list.</exception>
+    /// <exception cref="ConfigurationException">An unknown name (with the closest known one), or an open-relay list.</exception>
     public static IReadOnlyList<Restriction> Parse(IReadOnlyList<string> names, string key)
     {
         var restrictions = new List<Restriction>(names.Count);

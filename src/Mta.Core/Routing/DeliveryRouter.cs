@@ -15,8 +15,8 @@ public sealed class DeliveryRouter : ReceiveActor
 {
     private readonly Dictionary<string, IActorRef> _nexthops = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the router. Without onward delivery (<paramref name="remote"/> null) mail for other domains is deferred and stays queued.</summary>
-    public DeliveryRouter(Func<string, bool> isLocalDomain, IActorRef local, TransportResolver? transports, DeliveryContext? remote)
+    /// <summary>Creates the router.</summary>
+    public DeliveryRouter(Func<string, bool> isLocalDomain, IActorRef local, TransportResolver transports, DeliveryContext remote)
     {
         Receive<DeliverRecipients>(request =>
         {
@@ -25,15 +25,10 @@ public sealed class DeliveryRouter : ReceiveActor
             {
                 var domain = request.Envelope.Recipients[index].Domain;
                 // A bare local part (Postmaster) is local by definition.
-                var hop = domain.Length == 0 || isLocalDomain(domain) ? null : transports?.Resolve(domain);
-                if (domain.Length == 0 || isLocalDomain(domain) || hop is { Local: true })
+                var hop = domain.Length == 0 || isLocalDomain(domain) ? null : transports.Resolve(domain);
+                if (hop is null || hop.Local)
                 {
                     local.Tell(new DeliverRecipient(request.Envelope, index, request.Replayed), Sender);
-                }
-                else if (hop is null || remote is null)
-                {
-                    Sender.Tell(new DeliveryOutcome(request.Envelope.QueueId, index, DeliveryResult.Deferred, "4.4.1", "none",
-                        $"no transport for {domain}: onward SMTP delivery is not enabled on this node"));
                 }
                 else
                 {
@@ -44,7 +39,7 @@ public sealed class DeliveryRouter : ReceiveActor
             }
             if (byHop is null) return;
             foreach (var (hop, indexes) in byHop)
-                NextHopActor(hop, remote!).Tell(new DeliverRecipients(request.Envelope, indexes, request.Replayed), Sender);
+                NextHopActor(hop, remote).Tell(new DeliverRecipients(request.Envelope, indexes, request.Replayed), Sender);
         });
         Receive<Terminated>(terminated =>
         {
@@ -58,7 +53,7 @@ public sealed class DeliveryRouter : ReceiveActor
     }
 
     /// <summary>Props for the router.</summary>
-    public static Props Props(Func<string, bool> isLocalDomain, IActorRef local, TransportResolver? transports, DeliveryContext? remote) =>
+    public static Props Props(Func<string, bool> isLocalDomain, IActorRef local, TransportResolver transports, DeliveryContext remote) =>
         Akka.Actor.Props.Create(() => new DeliveryRouter(isLocalDomain, local, transports, remote));
 
     /// <summary>
