@@ -43,6 +43,9 @@ public sealed record SmtpTlsSettings(
     /// <summary>The resolver of the policy for each nexthop and host, reading the tables as they are now.</summary>
     public required TlsPolicyResolver PolicyResolver { get; init; }
 
+    /// <summary>Cipher suites offered (<c>mta.smtp.tls.ciphers</c>); null for the platform's defaults ("medium").</summary>
+    public IReadOnlyList<System.Net.Security.TlsCipherSuite>? Ciphers { get; init; }
+
     /// <summary>Settings that are legal but will not do what one might expect; logged at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -105,12 +108,17 @@ public sealed record SmtpTlsSettings(
             warnings.Add($"No CA to verify server certificates with ({Prefix}ca-file, ca-path and append-default-ca are unset): mail for verify and secure destinations will be deferred.");
         }
 
+        var cipherText = reader.String(Prefix + "ciphers", CipherGrade.Expected);
+        if (!CipherGrade.TryParse(cipherText, out var ciphers, out var cipherProblem))
+            throw new ConfigurationException(Prefix + "ciphers", $"Invalid value '{cipherText}' for '{Prefix}ciphers': {cipherProblem}; expected {CipherGrade.Expected}.");
+
         return new SmtpTlsSettings(level, certFile, keyFile, caFile, caPath, appendDefaultCa, digest, fingerprints,
             reader.Int(Prefix + "loglevel", 0, 4), reader.Boolean(Prefix + "note-starttls-offer"), perSite, policyMaps,
             ReadProtocols(reader, Prefix + "protocols"))
         {
             PolicyResolver = resolver,
             Warnings = warnings,
+            Ciphers = ciphers,
         };
     }
 

@@ -35,6 +35,9 @@ public sealed record SmtpdTlsSettings(
     /// <summary>Whether the server has a certificate to speak TLS with.</summary>
     public bool Enabled => CertFile is not null;
 
+    /// <summary>Cipher suites allowed (<c>mta.smtpd.tls.ciphers</c>); null for the platform's defaults ("medium").</summary>
+    public IReadOnlyList<System.Net.Security.TlsCipherSuite>? Ciphers { get; init; }
+
     /// <summary>Settings that are legal but will not do what one might expect; logged at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -77,6 +80,9 @@ public sealed record SmtpdTlsSettings(
         }
         if (protocols == SslProtocols.None)
             throw new ConfigurationException(prefix + "protocols", $"'{prefix}protocols' is empty; list TLSv1.2 and/or TLSv1.3.");
+        var cipherText = reader.String(prefix + "ciphers", CipherGrade.Expected);
+        if (!CipherGrade.TryParse(cipherText, out var ciphers, out var cipherProblem))
+            throw new ConfigurationException(prefix + "ciphers", $"Invalid value '{cipherText}' for '{prefix}ciphers': {cipherProblem}; expected {CipherGrade.Expected}.");
         var askCcert = reader.Boolean(prefix + "ask-ccert");
         var requireCcert = reader.Boolean(prefix + "req-ccert");
         var warnings = new List<string>();
@@ -90,6 +96,7 @@ public sealed record SmtpdTlsSettings(
             reader.Boolean(prefix + "received-header"), reader.Int(prefix + "loglevel", 0, 4), digest, protocols, tlsListen,
             TableSource.FromConfig(reader.Config, "mta.smtpd.relay-clientcerts", baseDir, timeProvider, logger))
         {
+            Ciphers = ciphers,
             Warnings = warnings,
         };
     }

@@ -104,8 +104,12 @@ public sealed class ClientTls
         {
             NoteStartTlsOffer = settings.NoteStartTlsOffer,
             LogLevel = settings.LogLevel,
+            Ciphers = settings.Ciphers,
         };
     }
+
+    /// <summary>Cipher suites offered; null for the platform's defaults.</summary>
+    public IReadOnlyList<TlsCipherSuite>? Ciphers { get; init; }
 
     /// <summary>
     /// The handshake options for one host: server name indication with the host name (not for an
@@ -113,7 +117,7 @@ public sealed class ClientTls
     /// certificate accepted for judging afterwards, and the client certificate offered whenever the
     /// server asks, whatever CA names it hints.
     /// </summary>
-    /// <returns>The options, or null when the policy's protocols= leaves no protocol to offer.</returns>
+    /// <returns>The options, or null when the policy's protocols= leaves no protocol to offer or its ciphers= names no usable suite.</returns>
     public SslClientAuthenticationOptions? HandshakeOptions(TlsPolicy policy, string hostName)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -124,9 +128,17 @@ public sealed class ClientTls
             return null;
         }
 
+        // A policy's ciphers= replaces the configured list for that destination.
+        IReadOnlyList<TlsCipherSuite>? ciphers = Ciphers;
+        if (policy.Ciphers is { } policyCiphers && !CipherGrade.TryParse(policyCiphers, out ciphers, out _))
+        {
+            return null;
+        }
+
         X509Certificate2? certificate = _clientCertificate;
         return new SslClientAuthenticationOptions
         {
+            CipherSuitesPolicy = ciphers is null || OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(ciphers),
             TargetHost = IPAddress.TryParse(hostName, out _) ? string.Empty : hostName,
             EnabledSslProtocols = protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mta.Core.Routing;
@@ -205,7 +206,9 @@ public sealed class SmtpConnector
         {
             // Nothing to offer: as a handshake that cannot succeed, decided before STARTTLS is even sent.
             StartTlsDecision impossible = TlsDecision.AfterHandshakeFailed(policy, messageAge, _minimalBackoff);
-            string reason = $"no TLS protocol left by protocols={policy.Protocols}";
+            string reason = policy.Ciphers is not null && TlsProtocols.Narrow(SslProtocols.Tls12 | SslProtocols.Tls13, policy.Protocols) != SslProtocols.None
+                ? $"ciphers={policy.Ciphers} names no usable cipher suite"
+                : $"no TLS protocol left by protocols={policy.Protocols}";
             if (impossible.Action == TlsAction.PlaintextOk)
             {
                 DeliveryTlsLog.PlaintextFallback(_logger, peer, reason);

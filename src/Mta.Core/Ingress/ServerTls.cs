@@ -173,6 +173,7 @@ public sealed class ServerTls
             // Whether a client certificate counts is decided after the handshake, against our CAs only.
             RemoteCertificateValidationCallback = static (_, _, _, _) => true,
             EnabledSslProtocols = _settings.Protocols,
+            CipherSuitesPolicy = _settings.Ciphers is { } ciphers && !OperatingSystem.IsWindows() ? new CipherSuitesPolicy(ciphers) : null,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
         return new Loaded(options, authorities, stamp);

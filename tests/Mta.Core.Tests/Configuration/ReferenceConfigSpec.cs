@@ -63,6 +63,7 @@ public sealed class ReferenceConfigSpec
         Assert.Empty(tls.TlsListen);
         Assert.Empty(tls.RelayClientCerts.Current);
         Assert.Empty(tls.Warnings);
+        Assert.Null(tls.Ciphers);
     }
 
     [Fact]
@@ -100,6 +101,7 @@ public sealed class ReferenceConfigSpec
         Assert.Null(tls.PolicyMaps);
         Assert.Equal(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13, tls.Protocols);
         Assert.Empty(tls.Warnings);
+        Assert.Null(tls.Ciphers);
     }
 
     [Fact]
@@ -145,14 +147,14 @@ public sealed class ReferenceConfigSpec
             "mta.smtpd.tls", "mta.smtpd.tls.security-level", "mta.smtpd.tls.use-tls", "mta.smtpd.tls.enforce-tls",
             "mta.smtpd.tls.cert-file", "mta.smtpd.tls.key-file", "mta.smtpd.tls.ca-file", "mta.smtpd.tls.ca-path",
             "mta.smtpd.tls.ask-ccert", "mta.smtpd.tls.req-ccert", "mta.smtpd.tls.received-header", "mta.smtpd.tls.loglevel",
-            "mta.smtpd.tls.fingerprint-digest", "mta.smtpd.tls.protocols",
+            "mta.smtpd.tls.fingerprint-digest", "mta.smtpd.tls.protocols", "mta.smtpd.tls.ciphers",
             "mta.smtp", "mta.smtp.relayhost", "mta.smtp.port", "mta.smtp.helo-name", "mta.smtp.destination-concurrency-limit",
             "mta.smtp.connection-cache-time-limit", "mta.smtp.connection-reuse-count-limit",
             "mta.smtp.tls", "mta.smtp.tls.security-level", "mta.smtp.tls.use-tls", "mta.smtp.tls.enforce-tls",
             "mta.smtp.tls.enforce-peername", "mta.smtp.tls.cert-file", "mta.smtp.tls.key-file", "mta.smtp.tls.ca-file",
             "mta.smtp.tls.ca-path", "mta.smtp.tls.append-default-ca", "mta.smtp.tls.fingerprint-digest",
             "mta.smtp.tls.fingerprint-cert-match", "mta.smtp.tls.loglevel", "mta.smtp.tls.note-starttls-offer",
-            "mta.smtp.tls.per-site", "mta.smtp.tls.policy-maps", "mta.smtp.tls.protocols",
+            "mta.smtp.tls.per-site", "mta.smtp.tls.policy-maps", "mta.smtp.tls.protocols", "mta.smtp.tls.ciphers",
             "mta.dns", "mta.dns.servers", "mta.dns.timeout",
             "mta.queue", "mta.queue.active-limit", "mta.queue.minimal-backoff-time", "mta.queue.maximal-backoff-time",
             "mta.queue.maximal-queue-lifetime", "mta.queue.bounce-queue-lifetime", "mta.queue.local-delivery-concurrency",

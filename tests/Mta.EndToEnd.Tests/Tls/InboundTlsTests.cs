@@ -114,6 +114,18 @@ public sealed class InboundTlsTests(ITestOutputHelper output) : IClassFixture<Te
     }
 
     [Fact]
+    public async Task Ciphers_high_refuses_a_client_that_offers_only_128_bit_suites()
+    {
+        using var root = new TemporaryFolder();
+        await using var server = await StartAsync(root, "smtpd.tls.ciphers = high");
+
+        var weak = await SmtpOverOpenSslAsync(server.Port, "EHLO client.example\r\nQUIT\r\n", null, null, "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-tls1_3");
+        Assert.DoesNotContain("250-mx.test Hello client.example", weak[..weak.IndexOf(StderrMarker, StringComparison.Ordinal)]);
+        var strong = await SmtpOverOpenSslAsync(server.Port, "EHLO client.example\r\nQUIT\r\n", null, null, "-ciphersuites", "TLS_AES_256_GCM_SHA384", "-tls1_3");
+        Assert.Contains("250-mx.test Hello client.example", strong[..strong.IndexOf(StderrMarker, StringComparison.Ordinal)]);
+    }
+
+    [Fact]
     public async Task Encrypt_refuses_MAIL_before_STARTTLS_and_does_not_advertise_STARTTLS_twice()
     {
         using var root = new TemporaryFolder();
