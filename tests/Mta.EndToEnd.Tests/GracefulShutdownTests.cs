@@ -33,6 +33,30 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task A_client_that_vanished_mid_reply_does_not_hold_up_shutdown()
+    {
+        var port = MtaServerProcess.FreePort();
+        await using var server = await MtaServerProcess.StartAsync(_folder.Path, port, "shutdown-timeout = 60s", output);
+        // A line and a hang-up at once, as a port probe does: the server's reply meets a closed socket.
+        using (var probe = new TcpClient())
+        {
+            await probe.ConnectAsync("127.0.0.1", port);
+            probe.Client.LingerState = new LingerOption(true, 0);
+            await probe.GetStream().WriteAsync("\n"u8.ToArray());
+        }
+        // A full round trip on a later connection: the probe's session has had its turn by then.
+        await using (var later = await RawSmtpConnection.OpenAsync(port))
+            Assert.Equal(250, (await later.CommandAsync("NOOP")).Code);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await server.TerminateAsync();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        // Well inside the 60 s a session in the middle of a message would be given.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"shutdown took {clock.Elapsed}");
+        Assert.DoesNotContain("sessions still open", server.Output);
+    }
+
+    [Fact]
     public async Task A_message_in_the_middle_of_DATA_at_SIGTERM_is_finished_acknowledged_and_kept()
     {
         const string recipient = "shutdown@localhost";

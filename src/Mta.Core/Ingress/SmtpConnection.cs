@@ -171,8 +171,15 @@ public sealed class SmtpConnection : ISmtpConnection
             _body?.Dispose();
             _body = null;
             _session.Tell(new Closed(reason));
-            Close();
-            _completion.TrySetResult();
+            try
+            {
+                Close();
+            }
+            finally
+            {
+                // Whatever closing met, the connection is over: the listener and shutdown wait on this.
+                _completion.TrySetResult();
+            }
         }
     }
 
@@ -492,11 +499,18 @@ public sealed class SmtpConnection : ISmtpConnection
             _output.Complete();
             _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            // Already closed by the peer.
+            // Already closed by the peer: what is left unsent cannot go anywhere.
         }
-        _stream.Dispose();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // A TLS close_notify to a peer that is gone.
+        }
         _socket.Dispose();
     }
 
