@@ -4,6 +4,7 @@ using Mta.EndToEnd.Tests.Support;
 using Mta.Tls;
 using Xunit;
 using TlsPki = Mta.Tls.Pki;
+using Mta.Core.Tests.Routing;
 
 namespace Mta.EndToEnd.Tests.OutboundTls;
 
@@ -37,7 +38,7 @@ public sealed class OutboundTlsFixture : IAsyncLifetime
     private readonly TemporaryFolder _root = new();
     private readonly Dictionary<string, MtaServerProcess> _receivers = [];
     private readonly Dictionary<string, int> _ports = [];
-    private PrivateDns? _dns;
+    private DnsmasqServer? _dns;
 
     internal OutboundCertificates Certificates { get; } = new();
 
@@ -70,7 +71,7 @@ public sealed class OutboundTlsFixture : IAsyncLifetime
 
         records.Add("--mx-host=verify.hosted.test,mx.verify.valid.test,10");
         records.Add("--mx-host=secure.hosted.test,mx.secure.valid.test,10");
-        _dns = PrivateDns.Start(records);
+        _dns = DnsmasqServer.Start(records);
         _ports["refuse"] = Refusing.Port;
         foreach (var receiver in Receivers.Where(r => r != "refuse")) await StartReceiverAsync(receiver);
         Sender = await StartSenderAsync();
@@ -160,7 +161,7 @@ public sealed class OutboundTlsFixture : IAsyncLifetime
         transports.AppendLine($"    \"denied.test\" = \"smtp:[mx.none.valid.test]:{Port("valid")}\"");
         policies.AppendLine($"      \"[mx.verify.valid.test]:{Port("valid")}\" = verify");
         return MtaServerProcess.StartAsync(Path.Combine(_root.Path, "sender"), MtaServerProcess.FreePort(), $$"""
-            dns.servers = ["{{_dns!.Server}}"]
+            dns.servers = ["{{_dns!.EndPoint}}"]
             transport-maps {
             {{transports}}
             }

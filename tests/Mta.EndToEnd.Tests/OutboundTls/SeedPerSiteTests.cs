@@ -3,6 +3,7 @@ using Mta.EndToEnd.Tests.Support;
 using Mta.Tls;
 using Xunit;
 using TlsPki = Mta.Tls.Pki;
+using Mta.Core.Tests.Routing;
 
 namespace Mta.EndToEnd.Tests.OutboundTls;
 
@@ -30,7 +31,7 @@ public sealed class SeedPerSiteFixture : IAsyncLifetime
 
     private readonly TemporaryFolder _root = new();
     private readonly OutboundCertificates _certificates = new();
-    private PrivateDns? _dns;
+    private DnsmasqServer? _dns;
 
     internal MtaServerProcess Receiver { get; private set; } = null!;
 
@@ -41,7 +42,7 @@ public sealed class SeedPerSiteFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _dns = PrivateDns.Start(Routes.Select(route => $"--host-record={route.Host},127.0.0.1"));
+        _dns = DnsmasqServer.Start(Routes.Select(route => $"--host-record={route.Host},127.0.0.1"));
         var now = DateTimeOffset.UtcNow;
         var (cert, key) = _certificates.Receiver("seed-receiver",
             TlsPki.Issue(_certificates.Ca, "mx.seed.test", ["mx.seed.test"], CertificateUsage.Server, now.AddDays(-1), now.AddDays(30)));
@@ -53,7 +54,7 @@ public sealed class SeedPerSiteFixture : IAsyncLifetime
         var table = Path.Combine(_root.Path, "smtp_tls_per_site");
         await File.WriteAllTextAsync(table, Tabella4);
         Sender = await MtaServerProcess.StartAsync(Path.Combine(_root.Path, "sender"), MtaServerProcess.FreePort(), $$"""
-            dns.servers = ["{{_dns.Server}}"]
+            dns.servers = ["{{_dns.EndPoint}}"]
             transport-maps {
             {{string.Join("\n", Routes.Select(route => $"  \"{route.Domain}\" = \"smtp:[{route.Host}]:{port}\""))}}
             }
