@@ -133,7 +133,7 @@ public sealed class MtaNode
         foreach (var warning in settings.SmtpTls.Warnings) smtpLogger.LogWarning("{Warning}", warning);
         foreach (var error in settings.SmtpTls.PolicyResolver.Errors()) smtpLogger.LogWarning("TLS policy entry unusable, mail for it is deferred: {Error}", error);
         var onward = new DeliveryContext(
-            new SmtpConnector(resolver, ClientOptions.Defaults(settings.Smtp.HeloName, clock), ClientTls.Create(settings.SmtpTls, clock),
+            new SmtpConnector(resolver, ClientOptions.Defaults(settings.Smtp.HeloName, clock), ClientTls.Create(settings.SmtpTls, clock, smtpLogger),
                 settings.Queue.MinimalBackoffTime, smtpLogger), spool,
             settings.Smtp.DestinationConcurrencyLimit, settings.Smtp.ConnectionCacheTimeLimit, settings.Smtp.ConnectionReuseCountLimit,
             settings.Queue.MinimalBackoffTime, clock);

@@ -4,6 +4,8 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Mta.Core.Certificates;
 using Mta.Core.Configuration;
 using Mta.Tls;
 using Mta.Tls.Policy;
@@ -22,8 +24,7 @@ public sealed class ClientTls
     // The mapping has no state once created; one instance serves every thread.
     private static readonly IdnMapping Idn = new();
 
-    private readonly X509Certificate2? _clientCertificate;
-    private readonly X509Certificate2Collection _authorities;
+    private readonly Func<ClientMaterial> _material;
     private readonly bool _appendDefaultCa;
     private readonly SslProtocols _protocols;
     private readonly TimeProvider _clock;
@@ -44,18 +45,26 @@ public sealed class ClientTls
         FingerprintDigest digest,
         SslProtocols protocols,
         TimeProvider clock)
+        : this(policies, Fixed(clientCertificate, authorities), appendDefaultCa, digest, protocols, clock)
+    {
+    }
+
+    private ClientTls(
+        TlsPolicyResolver policies,
+        Func<ClientMaterial> material,
+        bool appendDefaultCa,
+        FingerprintDigest digest,
+        SslProtocols protocols,
+        TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(policies);
-        ArgumentNullException.ThrowIfNull(authorities);
         ArgumentNullException.ThrowIfNull(clock);
         Policies = policies;
-        _clientCertificate = clientCertificate;
-        _authorities = authorities;
+        _material = material;
         _appendDefaultCa = appendDefaultCa;
         Digest = digest;
         _protocols = protocols;
         _clock = clock;
-        ClientCertificateFingerprint = clientCertificate is null ? null : Fingerprint.OfCertificate(clientCertificate, FingerprintDigest.Sha256);
     }
 
     /// <summary>No TLS at all: level none, no tables, no certificates.</summary>
@@ -69,8 +78,8 @@ public sealed class ClientTls
     /// <summary>The digest of the fingerprint level's fingerprints.</summary>
     public FingerprintDigest Digest { get; }
 
-    /// <summary>The sha256 fingerprint of the client certificate, or null without one: part of what a reused connection must share.</summary>
-    public string? ClientCertificateFingerprint { get; }
+    /// <summary>The sha256 fingerprint of the client certificate now, or null without one: part of what a reused connection must share.</summary>
+    public string? ClientCertificateFingerprint => _material().Fingerprint;
 
     /// <summary>Log "Host offered STARTTLS" when the policy did not use it (note-starttls-offer).</summary>
     public bool NoteStartTlsOffer { get; init; }
@@ -79,28 +88,17 @@ public sealed class ClientTls
     public int LogLevel { get; init; }
 
     /// <summary>
-    /// Loads the files <paramref name="settings"/> names: the client certificate and key, ca-file
-    /// and every PEM file of ca-path.
+    /// Loads the files <paramref name="settings"/> names: the client certificate with the chain that
+    /// follows it in cert-file, and the CAs of ca-file and every PEM file of ca-path. They are re-read
+    /// when they change; a changed set that cannot be used is logged and the previous one kept.
     /// </summary>
     /// <exception cref="CertificateFileException">A file that cannot be read or used.</exception>
-    public static ClientTls Create(SmtpTlsSettings settings, TimeProvider clock)
+    public static ClientTls Create(SmtpTlsSettings settings, TimeProvider clock, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        X509Certificate2? certificate = settings.CertFile is { } certFile && settings.KeyFile is { } keyFile
-            ? Pki.LoadCertificateWithKey(certFile, keyFile)
-            : null;
-        var authorities = new X509Certificate2Collection();
-        if (settings.CaFile is { } caFile)
-        {
-            authorities.AddRange(Pki.LoadCertificates(caFile));
-        }
-
-        if (settings.CaPath is { } caPath)
-        {
-            authorities.AddRange(Pki.LoadFolder(caPath));
-        }
-
-        return new ClientTls(settings.PolicyResolver, certificate, authorities, settings.AppendDefaultCa, settings.FingerprintDigest, settings.Protocols, clock)
+        var files = new CertificateFiles<ClientMaterial>(
+            "mta.smtp.tls", settings.CertFile, settings.KeyFile, settings.CaFile, settings.CaPath, ClientMaterial.From, clock, logger);
+        return new ClientTls(settings.PolicyResolver, () => files.Current, settings.AppendDefaultCa, settings.FingerprintDigest, settings.Protocols, clock)
         {
             NoteStartTlsOffer = settings.NoteStartTlsOffer,
             LogLevel = settings.LogLevel,
@@ -135,7 +133,6 @@ public sealed class ClientTls
             return null;
         }
 
-        X509Certificate2? certificate = _clientCertificate;
         return new SslClientAuthenticationOptions
         {
             CipherSuitesPolicy = ciphers is null || OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(ciphers),
@@ -143,7 +140,8 @@ public sealed class ClientTls
             EnabledSslProtocols = protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-            LocalCertificateSelectionCallback = certificate is null ? null : (_, _, _, _, _) => certificate,
+            // Sent with its chain whenever the server asks, whatever CA names it hints.
+            ClientCertificateContext = _material().Context,
         };
     }
 
@@ -179,6 +177,13 @@ public sealed class ClientTls
             certificateFingerprint,
             publicKeyFingerprint,
             chainProblem);
+    }
+
+    private static Func<ClientMaterial> Fixed(X509Certificate2? clientCertificate, X509Certificate2Collection authorities)
+    {
+        ArgumentNullException.ThrowIfNull(authorities);
+        ClientMaterial material = ClientMaterial.From(new CertificateSet(clientCertificate, [], authorities));
+        return () => material;
     }
 
     /// <summary>
@@ -261,35 +266,36 @@ public sealed class ClientTls
     /// <summary>Null when the chain verifies against the trusted CAs (and the system's with append-default-ca); otherwise why not.</summary>
     private string? VerifyChain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent)
     {
-        if (_authorities.Count == 0 && !_appendDefaultCa)
+        X509Certificate2Collection authorities = _material().Authorities;
+        if (authorities.Count == 0 && !_appendDefaultCa)
         {
             return "no CA to verify with (ca-file, ca-path)";
         }
 
         string? problem = "not signed by a trusted CA";
-        if (_authorities.Count > 0)
+        if (authorities.Count > 0)
         {
-            problem = BuildChain(certificate, sent, X509ChainTrustMode.CustomRootTrust);
+            problem = BuildChain(certificate, sent, authorities, X509ChainTrustMode.CustomRootTrust);
         }
 
         if (problem is not null && _appendDefaultCa)
         {
-            problem = BuildChain(certificate, sent, X509ChainTrustMode.System);
+            problem = BuildChain(certificate, sent, authorities, X509ChainTrustMode.System);
         }
 
         return problem;
     }
 
-    private string? BuildChain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent, X509ChainTrustMode trustMode)
+    private string? BuildChain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent, X509Certificate2Collection authorities, X509ChainTrustMode trustMode)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = trustMode;
         if (trustMode == X509ChainTrustMode.CustomRootTrust)
         {
-            chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
+            chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         }
 
-        chain.ChainPolicy.ExtraStore.AddRange(_authorities);
+        chain.ChainPolicy.ExtraStore.AddRange(authorities);
         for (int i = 1; i < sent.Count; i++)
         {
             chain.ChainPolicy.ExtraStore.Add(sent[i]);
@@ -306,6 +312,20 @@ public sealed class ClientTls
         string[] reasons = [.. chain.ChainStatus.Select(status => status.StatusInformation.Trim()).Where(text => text.Length > 0).Distinct()];
         return reasons.Length == 0 ? "certificate not trusted" : "certificate not trusted: " + string.Join("; ", reasons);
     }
+}
+
+/// <summary>The client side's certificate files as one loaded set.</summary>
+/// <param name="Context">The client certificate with the chain sent after it; null without a certificate.</param>
+/// <param name="Fingerprint">The client certificate's sha256 fingerprint; null without one.</param>
+/// <param name="Authorities">The CAs server certificates are verified against.</param>
+internal sealed record ClientMaterial(SslStreamCertificateContext? Context, string? Fingerprint, X509Certificate2Collection Authorities)
+{
+    public static ClientMaterial From(CertificateSet files) => files.Certificate is { } certificate
+        ? new ClientMaterial(
+            SslStreamCertificateContext.Create(certificate, files.Chain, offline: true),
+            Mta.Tls.Fingerprint.OfCertificate(certificate, FingerprintDigest.Sha256),
+            files.Authorities)
+        : new ClientMaterial(null, null, files.Authorities);
 }
 
 /// <summary>What the server certificate of one handshake is worth under one policy.</summary>

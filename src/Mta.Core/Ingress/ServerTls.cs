@@ -2,6 +2,8 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using System.Runtime.CompilerServices;
+using Mta.Core.Certificates;
 using Mta.Core.Configuration;
 using Mta.Tls;
 
@@ -38,38 +40,30 @@ public sealed record TlsFacts(string Protocol, string Cipher, int Bits, bool Cer
 /// </summary>
 public sealed class ServerTls
 {
-    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
-
     private readonly SmtpdTlsSettings _settings;
     private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-    private readonly object _gate = new();
-    private Loaded _loaded;
-    private DateTimeOffset _checkedAt;
+    private readonly CertificateFiles<Loaded> _files;
+
+    // The certificates each client sent with its own, kept from the validation callback until Describe.
+    private readonly ConditionalWeakTable<object, X509Certificate2Collection> _sentChains = [];
 
     /// <summary>Loads the certificate and CA files; throws when they cannot be used at start.</summary>
+    /// <exception cref="CertificateFileException">A file cannot be read or used.</exception>
     public ServerTls(SmtpdTlsSettings settings, TimeProvider clock, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _clock = clock;
-        _logger = logger;
-        _loaded = Load();
-        _checkedAt = clock.GetUtcNow();
+        _files = new CertificateFiles<Loaded>("mta.smtpd.tls", settings.CertFile, settings.KeyFile, settings.CaFile, settings.CaPath, Build, clock, logger);
     }
 
     /// <summary>Handshake options with the current certificate.</summary>
-    public SslServerAuthenticationOptions Options
-    {
-        get
-        {
-            ReloadIfChanged();
-            return _loaded.Options;
-        }
-    }
+    public SslServerAuthenticationOptions Options => _files.Current.Options;
 
     /// <summary>Facts about the client after a finished handshake.</summary>
     public TlsFacts Describe(SslStream ssl)
     {
+        ArgumentNullException.ThrowIfNull(ssl);
         var protocol = ssl.SslProtocol switch
         {
             System.Security.Authentication.SslProtocols.Tls13 => "TLSv1.3",
@@ -79,26 +73,40 @@ public sealed class ServerTls
         var cipher = ssl.NegotiatedCipherSuite.ToString();
         var bits = cipher.Contains("_256_", StringComparison.Ordinal) || cipher.Contains("CHACHA20", StringComparison.Ordinal) ? 256
             : cipher.Contains("_128_", StringComparison.Ordinal) ? 128 : 0;
-        if (ssl.RemoteCertificate is not { } remote)
-            return new TlsFacts(protocol, cipher, bits, _settings.AskCcert, false, null, null, false, null, null);
-        using var certificate = new X509Certificate2(remote);
-        var verified = Verify(certificate);
-        return new TlsFacts(protocol, cipher, bits, _settings.AskCcert, true,
-            Sanitize(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)),
-            Sanitize(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: true)),
-            verified,
-            Fingerprint.OfCertificate(certificate, _settings.FingerprintDigest),
-            Fingerprint.OfPublicKey(certificate, _settings.FingerprintDigest));
+        _sentChains.TryGetValue(ssl, out var sent);
+        _sentChains.Remove(ssl);
+        try
+        {
+            if (ssl.RemoteCertificate is not { } remote)
+                return new TlsFacts(protocol, cipher, bits, _settings.AskCcert, false, null, null, false, null, null);
+            using var certificate = new X509Certificate2(remote);
+            var verified = Verify(certificate, sent);
+            return new TlsFacts(protocol, cipher, bits, _settings.AskCcert, true,
+                Sanitize(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)),
+                Sanitize(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: true)),
+                verified,
+                Fingerprint.OfCertificate(certificate, _settings.FingerprintDigest),
+                Fingerprint.OfPublicKey(certificate, _settings.FingerprintDigest));
+        }
+        finally
+        {
+            foreach (var copy in sent ?? []) copy.Dispose();
+        }
     }
 
-    private bool Verify(X509Certificate2 certificate)
+    /// <summary>
+    /// Whether the client certificate chains to ca-file/ca-path, through the intermediates the client
+    /// sent if need be, as OpenSSL builds it for Postfix. The system's roots never count.
+    /// </summary>
+    private bool Verify(X509Certificate2 certificate, X509Certificate2Collection? sent)
     {
-        var authorities = _loaded.Authorities;
+        var authorities = _files.Current.Authorities;
         if (authorities.Count == 0) return false;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.ExtraStore.AddRange(authorities);
+        if (sent is not null) chain.ChainPolicy.ExtraStore.AddRange(sent);
         // Offline by design: the machine may have no network, and Postfix does not fetch either.
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = _clock.GetUtcNow().UtcDateTime;
@@ -117,67 +125,35 @@ public sealed class ServerTls
         return builder.ToString();
     }
 
-    private void ReloadIfChanged()
+    private Loaded Build(CertificateSet files)
     {
-        var now = _clock.GetUtcNow();
-        if (now - _checkedAt < CheckInterval) return;
-        lock (_gate)
-        {
-            if (now - _checkedAt < CheckInterval) return;
-            _checkedAt = now;
-            if (Stamp() == _loaded.Stamp) return;
-            try
-            {
-                _loaded = Load();
-                _logger.LogInformation("Reloaded the TLS certificate from {CertFile}", _settings.CertFile);
-            }
-            catch (Exception e) when (e is CertificateFileException or IOException or System.Security.Cryptography.CryptographicException or ArgumentException or UnauthorizedAccessException)
-            {
-                _logger.LogError(e, "The TLS certificate files changed but cannot be used ({Reason}); keeping the previous certificate", e.Message);
-                _loaded = _loaded with { Stamp = Stamp() };
-            }
-        }
-    }
-
-    private string Stamp()
-    {
-        var builder = new StringBuilder();
-        foreach (var path in new[] { _settings.CertFile, _settings.KeyFile, _settings.CaFile })
-        {
-            if (path is null) continue;
-            var info = new FileInfo(path);
-            builder.Append(info.Exists ? $"{info.LastWriteTimeUtc.Ticks}/{info.Length};" : "missing;");
-        }
-        if (_settings.CaPath is { } folder && Directory.Exists(folder))
-            foreach (var file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
-                builder.Append(file).Append(new FileInfo(file).LastWriteTimeUtc.Ticks).Append(';');
-        return builder.ToString();
-    }
-
-    private Loaded Load()
-    {
-        var stamp = Stamp();
-        var certificate = Pki.LoadCertificateWithKey(_settings.CertFile!, _settings.KeyFile!);
-        var chain = Pki.LoadCertificates(_settings.CertFile!);
-        var intermediates = new X509Certificate2Collection();
-        foreach (var extra in chain)
-            if (!extra.Thumbprint.Equals(certificate.Thumbprint, StringComparison.OrdinalIgnoreCase)) intermediates.Add(extra);
-        var authorities = new X509Certificate2Collection();
-        if (_settings.CaFile is { } caFile) authorities.AddRange(Pki.LoadCertificates(caFile).ToArray());
-        if (_settings.CaPath is { } caPath) authorities.AddRange(Pki.LoadFolder(caPath).ToArray());
-        var trust = authorities.Count > 0 ? SslCertificateTrust.CreateForX509Collection(authorities, sendTrustInHandshake: true) : null;
+        var certificate = files.Certificate ?? throw new ArgumentException("mta.smtpd.tls.cert-file is not set");
+        var trust = files.Authorities.Count > 0 ? SslCertificateTrust.CreateForX509Collection(files.Authorities, sendTrustInHandshake: true) : null;
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, intermediates, offline: true, trust),
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, files.Chain, offline: true, trust),
             ClientCertificateRequired = _settings.AskCcert,
-            // Whether a client certificate counts is decided after the handshake, against our CAs only.
-            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            // Whether a client certificate counts is decided after the handshake, against our CAs only;
+            // the callback only keeps what the client sent with its certificate.
+            RemoteCertificateValidationCallback = KeepSentChain,
             EnabledSslProtocols = _settings.Protocols,
             CipherSuitesPolicy = _settings.Ciphers is { } ciphers && !OperatingSystem.IsWindows() ? new CipherSuitesPolicy(ciphers) : null,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        return new Loaded(options, authorities, stamp);
+        return new Loaded(options, files.Authorities);
     }
 
-    private sealed record Loaded(SslServerAuthenticationOptions Options, X509Certificate2Collection Authorities, string Stamp);
+    private bool KeepSentChain(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (chain is { ChainPolicy.ExtraStore.Count: > 0 })
+        {
+            // The platform disposes its chain after the callback: keep copies.
+            var copies = new X509Certificate2Collection();
+            foreach (var sent in chain.ChainPolicy.ExtraStore) copies.Add(X509CertificateLoader.LoadCertificate(sent.RawDataMemory.Span));
+            _sentChains.AddOrUpdate(sender, copies);
+        }
+        return true;
+    }
+
+    private sealed record Loaded(SslServerAuthenticationOptions Options, X509Certificate2Collection Authorities);
 }

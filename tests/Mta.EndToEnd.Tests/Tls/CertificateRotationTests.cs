@@ -13,7 +13,7 @@ namespace Mta.EndToEnd.Tests.Tls;
 public sealed partial class CertificateRotationTests(TestCertificatesFixture fixture, ITestOutputHelper output) : IClassFixture<TestCertificatesFixture>
 {
     private const string Recipient = "user@localhost";
-    private const string RejectedFileLog = "keeping the previous certificate";
+    private const string RejectedFileLog = "keeping the previous ones";
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(30);
 
     private TestCertificates Certs => fixture.Certificates;
