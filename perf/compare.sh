@@ -125,7 +125,8 @@ write_mta_config() {
       echo "  smtpd.relay-clientcerts { \"$CLIENT_FP\" = \"loadgen\" }"
       echo "  smtpd.tls { security-level = encrypt, cert-file = \"$PKI/mta.pem\", key-file = \"$PKI/mta.key\", ca-file = \"$PKI/ca.pem\", ask-ccert = yes, fingerprint-digest = sha256 }"
       if (( OUR_OUTBOUND_TLS )); then
-        echo "  smtp.tls.security-level = encrypt"
+        # verify: the sink's certificate must chain to our CA and name sink.localhost.
+        echo "  smtp.tls { ca-file = \"$PKI/ca.pem\", policy-maps { \"[127.0.0.1]:$sink_port\" = \"verify match=sink.localhost\" } }"
       fi
     else
       echo "  mynetworks = [\"127.0.0.0/8\"]"
@@ -158,6 +159,7 @@ smtp_address_preference = ipv4
 EOF
   if [[ $scenario == tls ]]; then
     echo "$CLIENT_FP loadgen" > "$dir/etc/relay_clientcerts"
+    echo "[127.0.0.1]:$sink_port verify match=sink.localhost" > "$dir/etc/tls_policy"
     cat >> "$dir/etc/main.cf" <<EOF
 mynetworks = 127.0.0.2/32
 smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination
@@ -169,7 +171,9 @@ smtpd_tls_ask_ccert = yes
 smtpd_tls_fingerprint_digest = sha256
 relay_clientcerts = texthash:$dir/etc/relay_clientcerts
 smtpd_tls_session_cache_database = btree:\${data_directory}/smtpd_scache
-smtp_tls_security_level = encrypt
+# verify: the sink's certificate must chain to our CA and name sink.localhost.
+smtp_tls_CAfile = $PKI/ca.pem
+smtp_tls_policy_maps = texthash:$dir/etc/tls_policy
 smtp_tls_session_cache_database = btree:\${data_directory}/smtp_scache
 # Postfix reuses TLS connections to a nexthop only through tlsproxy, and only when asked;
 # Mta keeps its connections, so Postfix gets the same chance.
