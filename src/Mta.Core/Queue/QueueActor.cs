@@ -39,6 +39,11 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private readonly PriorityQueue<(string QueueId, int Index), long> _due = new();
     private readonly Queue<string> _waiting = new();
     private readonly Dictionary<string, QueueEntry> _deletedInFlight = new(StringComparer.Ordinal);
+
+    // What the retry tick looks at, instead of every entry: messages with attempts out (at most
+    // the active limit) for their deadline, and finished messages whose notice could not be queued.
+    private readonly HashSet<QueueEntry> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<string> _owingNotices = new(StringComparer.Ordinal);
     private int _active;
     private int _eventsSinceSnapshot;
     private bool _snapshotInProgress;
@@ -67,6 +72,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         {
             if (!_entries.TryGetValue(failed.OriginalQueueId, out var entry)) return;
             entry.NoticesRequested.Remove(failed.Kind);
+            // A finished message asks again on the next tick; an unfinished one when it finishes.
+            if (entry.IsComplete) _owingNotices.Add(failed.OriginalQueueId);
             QueueLog.NoticeFailed(_log, failed.OriginalQueueId, failed.Reason);
         });
         Command<ListMessages>(_ => Sender.Tell(new QueueListing(_entries.Values.Select(View).ToList())));
@@ -446,13 +453,18 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void DispatchDue()
     {
-        var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var waiting in _entries.Values)
-        {
-            if (waiting.IsComplete) RequestCompletionNotices(waiting);
-            if (waiting.InFlight > 0 && waiting.AttemptDeadlineUnixMs <= nowMs) AbandonAttempts(waiting);
-        }
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_owingNotices.Count > 0)
+        {
+            var owing = _owingNotices.ToArray();
+            _owingNotices.Clear();
+            foreach (var queueId in owing)
+                if (_entries.TryGetValue(queueId, out var finished) && finished.IsComplete) RequestCompletionNotices(finished);
+        }
+        List<QueueEntry>? overdue = null;
+        foreach (var attempted in _inFlight)
+            if (attempted.AttemptDeadlineUnixMs <= now) (overdue ??= []).Add(attempted);
+        foreach (var attempted in overdue ?? []) AbandonAttempts(attempted);
         while (_due.TryPeek(out var item, out var dueAt) && dueAt <= now)
         {
             if (_active >= _settings.ActiveLimit) return;
@@ -488,7 +500,11 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void StartAttempts(QueueEntry entry, IReadOnlyList<int> indexes, bool replayed)
     {
-        if (entry.InFlight == 0) _active++;
+        if (entry.InFlight == 0)
+        {
+            _active++;
+            _inFlight.Add(entry);
+        }
         entry.InFlight += indexes.Count;
         entry.AttemptDeadlineUnixMs = (_clock.GetUtcNow() + AttemptTimeout).ToUnixTimeMilliseconds();
         _delivery.Tell(new DeliverRecipients(entry.Envelope, indexes, replayed));
@@ -496,7 +512,11 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
     private void EndAttempt(QueueEntry entry)
     {
-        if (entry.InFlight > 0 && --entry.InFlight == 0) _active--;
+        if (entry.InFlight > 0 && --entry.InFlight == 0)
+        {
+            _active--;
+            _inFlight.Remove(entry);
+        }
     }
 
     private void AfterPersist()

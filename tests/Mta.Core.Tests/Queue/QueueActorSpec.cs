@@ -112,6 +112,12 @@ public sealed class QueueActorSpec : TestKit
         ExpectMsg<Enqueued>();
         var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
+        // The outcome is journaled asynchronously; stop only once it has been written and applied.
+        AwaitAssert(() =>
+        {
+            queue.Tell(ListMessages.Instance);
+            Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         Stop(queue);
 
         var again = CreateTestProbe();
@@ -317,6 +323,52 @@ public sealed class QueueActorSpec : TestKit
             restarted.Tell(ListMessages.Instance);
             Assert.Empty(ExpectMsg<QueueListing>().Messages);
         }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task A_failure_notice_that_could_not_be_queued_should_be_asked_for_again_on_the_next_tick()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, bounces: bounces);
+        var request = await RequestAsync("a@remote.test");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Bounced, "5.1.1", "mx.remote.test[192.0.2.1]:25", "550 unknown"), delivery);
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Failure, bounces.ExpectMsg<SendNotice>().Kind);
+
+        queue.Tell(RetryTick.Instance);
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        queue.Tell(new NoticeFailed(request.Envelope.QueueId, "disk full", Mta.Core.Bounce.DsnKind.Failure, null));
+        queue.Tell(RetryTick.Instance);
+
+        var again = bounces.ExpectMsg<SendNotice>();
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Failure, again.Kind);
+        Assert.Equal("a@remote.test", Assert.Single(again.Recipients).FinalRecipient);
+        queue.Tell(RetryTick.Instance);
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task A_deleted_message_whose_attempt_never_reports_should_free_its_delivery_slot()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery, _settings with { ActiveLimit = 1 });
+        var first = await RequestAsync("a@remote.test");
+        var second = await RequestAsync("b@remote.test");
+        queue.Tell(new CommitBatch([first, second]));
+        ExpectMsg<Enqueued>();
+        ExpectMsg<Enqueued>();
+        Assert.Equal(first.Envelope.QueueId, delivery.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
+        queue.Tell(new DeleteMessage(first.Envelope.QueueId));
+        Assert.True(ExpectMsg<AdminResult>().Found);
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        _clock.Advance(QueueActor.AttemptTimeout + TimeSpan.FromSeconds(1));
+        queue.Tell(RetryTick.Instance);
+
+        Assert.Equal(second.Envelope.QueueId, delivery.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
     }
 
     [Fact]
