@@ -46,6 +46,11 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
 
         Receive<DeliverRecipients>(OnDeliver);
         Receive<JobDone>(OnJobDone);
+        Receive<ReviveDestinations>(_ =>
+        {
+            _window.Revive();
+            _deadUntil = DateTimeOffset.MinValue;
+        });
         Receive<IdleExpired>(expired =>
         {
             if (_idle.Remove(expired.ConnectionId, out var idle)) _ = CloseAsync(idle.Connection);
@@ -139,7 +144,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         try
         {
             var result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
-            var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary)).ToList();
+            var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary, connection.Capabilities.Dsn)).ToList();
             return new JobDone(job, outcomes, result.ConnectionUsable ? connection : await DropAsync(connection).ConfigureAwait(false), tls, connectionId, sent + 1, false);
         }
         catch (SmtpClientException e)

@@ -16,11 +16,12 @@ public static class DeliveryOutcomes
     /// <param name="reply">The reply that decided it.</param>
     /// <param name="relay">The server, as <c>host[address]:port</c>.</param>
     /// <param name="tls">The connection's TLS facts, appended to the detail as <c>; tls=...</c>; null to leave them out.</param>
-    public static DeliveryOutcome FromReply(string queueId, int index, SmtpReply reply, string relay, string? tls = null)
+    /// <param name="nextHopSpeaksDsn">The server offered DSN, so it reports success itself; otherwise an acceptance is <see cref="DeliveryResult.Relayed"/>.</param>
+    public static DeliveryOutcome FromReply(string queueId, int index, SmtpReply reply, string relay, string? tls = null, bool nextHopSpeaksDsn = true)
     {
         var dsn = reply.EnhancedCode ?? DefaultDsn(reply.Code);
         if (reply.IsPositive)
-            return new DeliveryOutcome(queueId, index, DeliveryResult.Delivered, dsn, relay, WithTls(reply.ToString(), tls));
+            return new DeliveryOutcome(queueId, index, nextHopSpeaksDsn ? DeliveryResult.Delivered : DeliveryResult.Relayed, dsn, relay, WithTls(reply.ToString(), tls));
         var detail = $"host {relay} said: {reply}";
         return new DeliveryOutcome(queueId, index, reply.IsPermanent ? DeliveryResult.Bounced : DeliveryResult.Deferred, dsn, relay, WithTls(detail, tls));
     }

@@ -185,6 +185,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         IQueueEvent e = outcome.Result switch
         {
             DeliveryResult.Delivered => new RecipientDelivered(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Relay),
+            DeliveryResult.Relayed => new RecipientRelayed(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Relay),
             DeliveryResult.Bounced => new RecipientBounced(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Dsn, outcome.Relay),
             _ when RetrySchedule.HasExpired(envelope.Arrival, now, _settings.MaximalQueueLifetime) =>
                 new RecipientBounced(outcome.QueueId, outcome.Index, $"message too old, last error: {outcome.Detail}", "4.4.7", outcome.Relay),
@@ -194,7 +195,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         };
         var status = e switch
         {
-            RecipientDelivered => "sent",
+            RecipientDelivered or RecipientRelayed => "sent",
             RecipientBounced => "bounced",
             _ => "deferred",
         };
@@ -289,6 +290,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 count++;
             }
         }
+        // Before the flushed mail: the agents hear this first, so a destination marked dead is tried again.
+        _delivery.Tell(ReviveDestinations.Instance);
         DispatchDue();
         Sender.Tell(new AdminResult(true, $"{count} deferred recipients scheduled for delivery now"));
     }
@@ -319,6 +322,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
                 return false;
             case RecipientDelivered delivered:
                 return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null, null, delivered.Relay);
+            case RecipientRelayed relayed:
+                return Update(relayed.QueueId, relayed.Index, RecipientStatus.Relayed, 0, null, null, relayed.Relay);
             case RecipientDeferred deferred:
                 return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason, deferred.Dsn, deferred.Relay);
             case RecipientBounced bounced:
@@ -383,8 +388,9 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             {
                 Bounce.DsnKind.Failure => progress.Status == RecipientStatus.Bounced,
                 Bounce.DsnKind.Delay => progress.Status == RecipientStatus.Deferred,
-                // Mail relayed to a server that speaks DSN is reported by that server; here only local delivery.
-                _ => progress.Status == RecipientStatus.Delivered && progress.LastRelay == "local",
+                // Mail relayed to a server that speaks DSN is reported by that server: here local
+                // delivery, and mail handed to a server that does not speak DSN ("relayed").
+                _ => progress.Status == RecipientStatus.Relayed || (progress.Status == RecipientStatus.Delivered && progress.LastRelay == "local"),
             };
             if (wanted && Bounce.DsnPolicy.ShouldNotify(entry.Envelope.Recipients[i].Notify, kind, delayWarningsEnabled: true)) yield return i;
         }
@@ -415,6 +421,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             {
                 Bounce.DsnKind.Failure => (Bounce.DsnAction.Failed, progress.LastDsn ?? "5.0.0"),
                 Bounce.DsnKind.Delay => (Bounce.DsnAction.Delayed, progress.LastDsn ?? "4.0.0"),
+                _ when progress.Status == RecipientStatus.Relayed => (Bounce.DsnAction.Relayed, "2.0.0"),
                 _ => (Bounce.DsnAction.Delivered, "2.0.0"),
             };
             recipients.Add(new Bounce.DsnRecipient(recipient.Address, recipient.OriginalRecipient, action, status,

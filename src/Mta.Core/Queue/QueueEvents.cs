@@ -17,6 +17,9 @@ public sealed record MessageQueued(MessageEnvelope Envelope) : IQueueEvent
 /// <summary>A recipient was delivered.</summary>
 public sealed record RecipientDelivered(string QueueId, int Index, string Detail, string Relay = "none") : IQueueEvent;
 
+/// <summary>A recipient was accepted by a next hop that does not speak DSN (so a success notice asked for is ours to send).</summary>
+public sealed record RecipientRelayed(string QueueId, int Index, string Detail, string Relay) : IQueueEvent;
+
 /// <summary>A recipient failed temporarily and is due again at <paramref name="NextAttemptUnixMs"/>.</summary>
 public sealed record RecipientDeferred(string QueueId, int Index, long NextAttemptUnixMs, string Reason, string Dsn = "4.0.0", string Relay = "none") : IQueueEvent;
 

@@ -56,6 +56,8 @@ public enum RecipientStatus : byte
     Deferred = 2,
     /// <summary>Failed permanently; final.</summary>
     Bounced = 3,
+    /// <summary>Accepted by a next hop that does not speak DSN; final.</summary>
+    Relayed = 4,
 }
 
 /// <summary>Progress of one recipient.</summary>
@@ -77,7 +79,7 @@ public sealed class RecipientProgress
     public string? LastRelay { get; set; }
 
     /// <summary>Final states need no more work.</summary>
-    public bool IsFinal => Status is RecipientStatus.Delivered or RecipientStatus.Bounced;
+    public bool IsFinal => Status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Relayed;
 
     /// <summary>A copy, for snapshots.</summary>
     public RecipientProgress Clone() => (RecipientProgress)MemberwiseClone();

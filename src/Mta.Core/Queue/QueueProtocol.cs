@@ -49,6 +49,21 @@ public static class QueueProtocol
     /// <summary>The notification could not be queued; the original stays and it is tried again.</summary>
     public sealed record NoticeFailed(string OriginalQueueId, string Reason, Bounce.DsnKind Kind, IActorRef? ReplyTo) : IQueueCommand;
 
+    /// <summary>
+    /// To the delivery agents on a flush: forget which destinations are marked dead, so that the
+    /// flushed mail is tried now rather than turned away until the dead time ends (Postfix's flush
+    /// purges its dead destinations too).
+    /// </summary>
+    public sealed record ReviveDestinations
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly ReviveDestinations Instance = new();
+
+        private ReviveDestinations()
+        {
+        }
+    }
+
     /// <summary>Operator: every message in the queue (answered with <see cref="QueueListing"/>).</summary>
     public sealed record ListMessages : IQueueCommand
     {
@@ -107,4 +122,9 @@ public enum DeliveryResult
     Deferred,
     /// <summary>Failed for good.</summary>
     Bounced,
+    /// <summary>
+    /// Accepted by a next hop that does not speak DSN: final, and the success notice a recipient
+    /// asked for (NOTIFY=SUCCESS) is ours to send, with the action "relayed" (RFC 3461 section 6.2.2).
+    /// </summary>
+    Relayed,
 }

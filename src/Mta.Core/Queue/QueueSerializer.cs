@@ -19,6 +19,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
     private const byte Version = 1;
     private const string QueuedManifest = "Q";
     private const string DeliveredManifest = "D";
+    private const string RelayedManifest = "Y";
     private const string DeferredManifest = "F";
     private const string BouncedManifest = "B";
     private const string SnapshotManifest = "S";
@@ -35,6 +36,7 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
     {
         MessageQueued => QueuedManifest,
         RecipientDelivered => DeliveredManifest,
+        RecipientRelayed => RelayedManifest,
         RecipientDeferred => DeferredManifest,
         RecipientBounced => BouncedManifest,
         QueueSnapshot => SnapshotManifest,
@@ -62,6 +64,12 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     writer.Write7BitEncodedInt(delivered.Index);
                     writer.Write(delivered.Detail);
                     writer.Write(delivered.Relay);
+                    break;
+                case RecipientRelayed relayed:
+                    writer.Write(relayed.QueueId);
+                    writer.Write7BitEncodedInt(relayed.Index);
+                    writer.Write(relayed.Detail);
+                    writer.Write(relayed.Relay);
                     break;
                 case RecipientDeferred deferred:
                     writer.Write(deferred.QueueId);
@@ -132,6 +140,8 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                 return new MessageQueued(ReadEnvelope(reader));
             case DeliveredManifest:
                 return new RecipientDelivered(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString(), reader.ReadString());
+            case RelayedManifest:
+                return new RecipientRelayed(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadString(), reader.ReadString());
             case DeferredManifest:
                 return new RecipientDeferred(reader.ReadString(), reader.Read7BitEncodedInt(), reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString());
             case BouncedManifest:

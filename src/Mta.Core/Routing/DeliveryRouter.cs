@@ -41,6 +41,10 @@ public sealed class DeliveryRouter : ReceiveActor
             foreach (var (hop, indexes) in byHop)
                 NextHopActor(hop, remote).Tell(new DeliverRecipients(request.Envelope, indexes, request.Replayed), Sender);
         });
+        Receive<ReviveDestinations>(revive =>
+        {
+            foreach (var actor in _nexthops.Values) actor.Tell(revive);
+        });
         Receive<Terminated>(terminated =>
         {
             foreach (var (name, actor) in _nexthops)

@@ -83,6 +83,7 @@ public static class QueueListingFormat
     {
         RecipientStatus.Pending => "pending",
         RecipientStatus.Delivered => "delivered",
+        RecipientStatus.Relayed => "relayed",
         RecipientStatus.Deferred => "deferred",
         RecipientStatus.Bounced => "bounced",
         _ => status.ToString().ToLowerInvariant(),

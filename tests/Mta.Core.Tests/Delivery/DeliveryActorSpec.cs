@@ -60,10 +60,25 @@ public sealed class DeliveryActorSpec : TestKit
         {
             actor.Tell(new DeliverRecipients(await MessageAsync($"u{i}@remote.test"), [0], false));
             var outcome = ExpectMsg<DeliveryOutcome>();
-            Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+            Assert.Equal(DeliveryResult.Relayed, outcome.Result);
         }
         Assert.Equal(10, sink.Messages.Count);
         Assert.InRange(Connections(sink), 1, 2);
+    }
+
+    [Theory]
+    [InlineData(true, DeliveryResult.Delivered)]
+    [InlineData(false, DeliveryResult.Relayed)]
+    public async Task Mail_accepted_by_a_next_hop_should_be_relayed_when_the_next_hop_does_not_speak_DSN(bool nextHopSpeaksDsn, DeliveryResult expected)
+    {
+        await using var sink = nextHopSpeaksDsn ? new TestSink("PIPELINING", "DSN") : new TestSink("PIPELINING");
+        var actor = Start(sink.EndPoint.Port);
+
+        actor.Tell(new DeliverRecipients(await MessageAsync("u@remote.test"), [0], false));
+
+        var outcome = ExpectMsg<DeliveryOutcome>();
+        Assert.Equal(expected, outcome.Result);
+        Assert.Equal("2.0.0", outcome.Dsn);
     }
 
     [Fact]
@@ -81,7 +96,7 @@ public sealed class DeliveryActorSpec : TestKit
         Assert.Equal(2, Connections(sink));
         release.SetResult();
         var outcomes = ReceiveN(6).Cast<DeliveryOutcome>().ToList();
-        Assert.All(outcomes, o => Assert.Equal(DeliveryResult.Delivered, o.Result));
+        Assert.All(outcomes, o => Assert.Equal(DeliveryResult.Relayed, o.Result));
         Assert.Equal(2, Connections(sink));
     }
 
@@ -95,7 +110,7 @@ public sealed class DeliveryActorSpec : TestKit
         actor.Tell(new DeliverRecipients(await MessageAsync("ok@remote.test", "nobody@remote.test", "later@remote.test"), [0, 1, 2], false));
 
         var outcomes = ReceiveN(3).Cast<DeliveryOutcome>().OrderBy(o => o.Index).ToList();
-        Assert.Equal([DeliveryResult.Delivered, DeliveryResult.Bounced, DeliveryResult.Deferred], outcomes.Select(o => o.Result));
+        Assert.Equal([DeliveryResult.Relayed, DeliveryResult.Bounced, DeliveryResult.Deferred], outcomes.Select(o => o.Result));
         Assert.Equal("5.1.1", outcomes[1].Dsn);
         Assert.Contains("said: 550 5.1.1", outcomes[1].Detail);
         Assert.StartsWith("127.0.0.1[127.0.0.1]:", outcomes[0].Relay);
@@ -121,6 +136,21 @@ public sealed class DeliveryActorSpec : TestKit
         _clock.Advance(TimeSpan.FromMinutes(6));
         actor.Tell(new DeliverRecipients(await MessageAsync("w@remote.test"), [0], false));
         Assert.Contains("Connection refused", ExpectMsg<DeliveryOutcome>().Detail);
+    }
+
+    [Fact]
+    public async Task A_dead_destination_should_be_tried_again_at_once_after_a_flush()
+    {
+        var port = FreePort();
+        var actor = Start(port);
+        actor.Tell(new DeliverRecipients(await MessageAsync("u@remote.test"), [0], false));
+        Assert.Contains("Connection refused", ExpectMsg<DeliveryOutcome>().Detail);
+
+        await using var sink = new TestSink(new IPEndPoint(IPAddress.Loopback, port), "PIPELINING");
+        actor.Tell(ReviveDestinations.Instance);
+        actor.Tell(new DeliverRecipients(await MessageAsync("v@remote.test"), [0], false));
+
+        Assert.Equal(DeliveryResult.Relayed, ExpectMsg<DeliveryOutcome>().Result);
     }
 
     private static int FreePort()

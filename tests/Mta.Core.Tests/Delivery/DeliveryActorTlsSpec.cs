@@ -51,7 +51,7 @@ public sealed class DeliveryActorTlsSpec : TestKit, IClassFixture<ConnectorTlsZo
 
         foreach (var outcome in new[] { first, second })
         {
-            Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+            Assert.Equal(DeliveryResult.Relayed, outcome.Result);
             Assert.Matches(@"^250 2\.0\.0 Ok: queued as SINK; tls=TLSv1\.[23] TLS_\S+ trusted CN=mx\.sink\.test$", outcome.Detail);
             Assert.Equal($"mx.sink.test[127.0.0.1]:{sink.EndPoint.Port}", outcome.Relay);
         }
@@ -69,13 +69,13 @@ public sealed class DeliveryActorTlsSpec : TestKit, IClassFixture<ConnectorTlsZo
         var (actor, hop) = Start(sink);
         _policyMaps = new() { [hop.Name] = "encrypt" };
         actor.Tell(await RequestAsync());
-        Assert.Equal(DeliveryResult.Delivered, ExpectMsg<DeliveryOutcome>().Result);
+        Assert.Equal(DeliveryResult.Relayed, ExpectMsg<DeliveryOutcome>().Result);
 
         _policyMaps = new() { [hop.Name] = "verify" };
         actor.Tell(await RequestAsync());
         var outcome = ExpectMsg<DeliveryOutcome>();
 
-        Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+        Assert.Equal(DeliveryResult.Relayed, outcome.Result);
         Assert.Contains("; tls=TLSv1.", outcome.Detail, StringComparison.Ordinal);
         Assert.EndsWith(" verified CN=mx.sink.test", outcome.Detail, StringComparison.Ordinal);
         Assert.Equal(2, sink.Connections);
@@ -125,7 +125,7 @@ public sealed class DeliveryActorTlsSpec : TestKit, IClassFixture<ConnectorTlsZo
         actor.Tell(await RequestAsync());
         var outcome = ExpectMsg<DeliveryOutcome>();
 
-        Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+        Assert.Equal(DeliveryResult.Relayed, outcome.Result);
         Assert.Equal("250 2.0.0 Ok: queued as SINK; tls=none (not offered)", outcome.Detail);
     }
 

@@ -260,12 +260,15 @@ public sealed class QueueActorSpec : TestKit
         Assert.Equal("no route", view.Recipients[0].LastError);
         restarted.Tell(FlushQueue.Instance);
         ExpectMsg<AdminResult>();
+        // A flush first tells the delivery agents to try dead destinations again; the held message stays.
+        again.ExpectMsg<ReviveDestinations>();
         again.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         restarted.Tell(new ReleaseMessage(request.Envelope.QueueId));
         ExpectMsg<AdminResult>();
         restarted.Tell(FlushQueue.Instance);
         Assert.Equal("1 deferred recipients scheduled for delivery now", ExpectMsg<AdminResult>().Text);
+        again.ExpectMsg<ReviveDestinations>();
         Assert.Equal(request.Envelope.QueueId, again.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
     }
 
@@ -405,6 +408,54 @@ public sealed class QueueActorSpec : TestKit
         var notice = bounces.ExpectMsg<SendNotice>();
         Assert.Equal(Mta.Core.Bounce.DsnKind.Success, notice.Kind);
         Assert.Equal(Mta.Core.Bounce.DsnAction.Delivered, Assert.Single(notice.Recipients).Action);
+    }
+
+    [Fact]
+    public async Task Mail_relayed_to_a_next_hop_without_DSN_should_get_a_relayed_notice_only_where_SUCCESS_was_asked()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, bounces: bounces);
+        var wanted = await RequestAsync(DsnNotify.Success, "a@remote.test");
+        var unwanted = await RequestAsync(DsnNotify.Failure, "b@remote.test");
+        queue.Tell(new CommitBatch([wanted, unwanted]));
+        ExpectMsg<Enqueued>();
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+        delivery.ExpectMsg<DeliverRecipients>();
+
+        queue.Tell(new DeliveryOutcome(unwanted.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx.remote.test[192.0.2.1]:25", "250 2.0.0 Ok"), delivery);
+        queue.Tell(new DeliveryOutcome(wanted.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx.remote.test[192.0.2.1]:25", "250 2.0.0 Ok"), delivery);
+
+        var notice = bounces.ExpectMsg<SendNotice>();
+        Assert.Equal(wanted.Envelope.QueueId, notice.Original.QueueId);
+        Assert.Equal(Mta.Core.Bounce.DsnKind.Success, notice.Kind);
+        var reported = Assert.Single(notice.Recipients);
+        Assert.Equal(Mta.Core.Bounce.DsnAction.Relayed, reported.Action);
+        Assert.Equal("2.0.0", reported.Status);
+        Assert.Equal("mx.remote.test", reported.RemoteMta);
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task Mail_delivered_to_a_next_hop_with_DSN_should_leave_the_success_notice_to_it()
+    {
+        var delivery = CreateTestProbe();
+        var bounces = CreateTestProbe();
+        var queue = StartQueue(delivery, bounces: bounces);
+        var request = await RequestAsync(DsnNotify.Success, "a@remote.test");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "mx.remote.test[192.0.2.1]:25", "250 2.0.0 Ok"), delivery);
+
+        AwaitAssert(() =>
+        {
+            queue.Tell(ListMessages.Instance);
+            Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]

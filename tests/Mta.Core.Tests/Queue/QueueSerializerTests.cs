@@ -53,6 +53,7 @@ public sealed class QueueSerializerTests : IDisposable
         Assert.Equal(new RecipientDelivered("Q1", 3, "delivered"), RoundTrip(new RecipientDelivered("Q1", 3, "delivered")));
         Assert.Equal(new RecipientDeferred("Q1", 0, 1234567, "451 later"), RoundTrip(new RecipientDeferred("Q1", 0, 1234567, "451 later")));
         Assert.Equal(new RecipientBounced("Q1", 1, "550 no"), RoundTrip(new RecipientBounced("Q1", 1, "550 no")));
+        Assert.Equal(new RecipientRelayed("Q1", 2, "250 ok", "mx[192.0.2.1]:25"), RoundTrip(new RecipientRelayed("Q1", 2, "250 ok", "mx[192.0.2.1]:25")));
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public sealed class QueueSerializerTests : IDisposable
         var progress = new[]
         {
             new RecipientProgress { Status = RecipientStatus.Deferred, Attempts = 2, NextAttemptUnixMs = 99, LastError = "451" },
-            new RecipientProgress { Status = RecipientStatus.Delivered, Attempts = 1 },
+            new RecipientProgress { Status = RecipientStatus.Relayed, Attempts = 1, LastRelay = "mx[192.0.2.1]:25" },
         };
         var copy = (QueueSnapshot)RoundTrip(new QueueSnapshot([new QueueSnapshotEntry(Envelope(), progress)]));
         var entry = Assert.Single(copy.Entries);
@@ -70,8 +71,9 @@ public sealed class QueueSerializerTests : IDisposable
         Assert.Equal(2, entry.Progress[0].Attempts);
         Assert.Equal(99, entry.Progress[0].NextAttemptUnixMs);
         Assert.Equal("451", entry.Progress[0].LastError);
-        Assert.Equal(RecipientStatus.Delivered, entry.Progress[1].Status);
+        Assert.Equal(RecipientStatus.Relayed, entry.Progress[1].Status);
         Assert.Null(entry.Progress[1].LastError);
+        Assert.Equal("mx[192.0.2.1]:25", entry.Progress[1].LastRelay);
     }
 
     [Fact]
