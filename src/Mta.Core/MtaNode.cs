@@ -160,6 +160,9 @@ public sealed class MtaNode
         {
             Tls = tls,
             TlsLogLevel = settings.SmtpdTls.LogLevel,
+            ClientNames = settings.Smtpd.PeernameLookup
+                ? new ClientNameResolver(DnsLookup.Create(settings.Dns.Servers, settings.Dns.Timeout), HostsFile.DefaultPath, clock, smtpdLogger)
+                : ClientNameResolver.None,
         };
         var listener = SmtpListener.Start(settings, options, sessions, loggerFactory);
         MtaMetrics.ObserveSessions(() => listener.ConnectionCount);

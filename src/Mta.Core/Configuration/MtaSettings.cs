@@ -210,7 +210,10 @@ public sealed record MtaSettings
             ConnectionLimit: reader.Int("mta.smtpd.connection-limit", 0, meaning: "0 means no limit"),
             PerRequestDeadline: reader.Boolean("mta.smtpd.per-request-deadline"),
             MinDataRate: reader.Int("mta.smtpd.min-data-rate", 0, meaning: "bytes per second"),
-            GreetPause: reader.Duration("mta.smtpd.greet-pause", TimeSpan.Zero));
+            GreetPause: reader.Duration("mta.smtpd.greet-pause", TimeSpan.Zero))
+        {
+            PeernameLookup = reader.Boolean("mta.smtpd.peername-lookup"),
+        };
     }
 
     private static SmtpSettings ReadSmtp(SettingReader reader, string myHostname)
@@ -337,7 +340,11 @@ public sealed record SmtpdSettings(
     int ConnectionLimit,
     bool PerRequestDeadline,
     int MinDataRate,
-    TimeSpan GreetPause);
+    TimeSpan GreetPause)
+{
+    /// <summary>Look up each client's host name before the greeting (<c>mta.smtpd.peername-lookup</c>); otherwise every client is "unknown".</summary>
+    public bool PeernameLookup { get; init; } = true;
+}
 
 /// <summary>Settings of onward delivery over SMTP (<c>mta.smtp</c>).</summary>
 /// <param name="Relayhost">Where mail goes that the transport table does not route; null: each recipient domain's MX hosts.</param>

@@ -30,6 +30,7 @@ public sealed class SessionActor : ReceiveActor
     private readonly ILogger _log;
     private readonly bool _clientInMynetworks;
     private readonly string _clientAddress;
+    private string _clientName = ClientNameResolver.Unknown;
     private readonly List<EnvelopeRecipient> _recipients = new();
     private SmtpState _state = SmtpState.Connected;
     private string _helo = string.Empty;
@@ -59,10 +60,11 @@ public sealed class SessionActor : ReceiveActor
 
         _tlsOffered = _settings.SmtpdTls.Enabled && _settings.SmtpdTls.Level != SmtpdTlsLevel.None;
         Receive<TlsStarted>(OnTlsStarted);
-        Receive<Started>(_ =>
+        Receive<Started>(started =>
         {
             _greeted = true;
-            SessionLog.Connect(_log, _clientAddress);
+            _clientName = started.ClientName;
+            SessionLog.Connect(_log, _clientName, _clientAddress);
             MtaMetrics.SessionsOpened.Add(1);
             Respond(Replies.Greeting(_settings.MyHostname));
         });
@@ -78,7 +80,7 @@ public sealed class SessionActor : ReceiveActor
         });
         Receive<Closed>(closed =>
         {
-            SessionLog.Disconnect(_log, _clientAddress, _messages, closed.Reason);
+            SessionLog.Disconnect(_log, _clientName, _clientAddress, _messages, closed.Reason);
             Context.Stop(Self);
         });
     }
@@ -88,7 +90,7 @@ public sealed class SessionActor : ReceiveActor
         var command = received.Command;
         if (_errors >= _settings.Smtpd.HardErrorLimit)
         {
-            SessionLog.TooManyErrors(_log, command.Verb.ToString().ToUpperInvariant(), _clientAddress);
+            SessionLog.TooManyErrors(_log, command.Verb.ToString().ToUpperInvariant(), _clientName, _clientAddress);
             _connection.Instruct(Instruction.CloseWith(Replies.TooManyErrors(_settings.MyHostname)));
             return;
         }
@@ -287,7 +289,7 @@ public sealed class SessionActor : ReceiveActor
             var context = new RelayContext(_clientInMynetworks, isLocal || _settings.RelayDomains.Matches(domain), address, _tls, _context.RelayClientCerts);
             if (RelayPolicy.Evaluate(_settings.Smtpd.RecipientRestrictions, context) is { } denied)
             {
-                SessionLog.RecipientRejected(_log, _clientAddress, denied.ToString(), _mail!.ReversePath?.ToString() ?? string.Empty, address);
+                SessionLog.RecipientRejected(_log, _clientName, _clientAddress, denied.ToString(), _mail!.ReversePath?.ToString() ?? string.Empty, address);
                 MtaMetrics.RecipientsRejected.Add(1);
                 Reject(denied);
                 return;
@@ -362,7 +364,7 @@ public sealed class SessionActor : ReceiveActor
     {
         _queueId = _context.QueueIds.Next();
         var header = ReceivedHeader.Build(
-            _helo.Length == 0 ? _clientAddress : _helo, "unknown", _clientAddress,
+            _helo.Length == 0 ? _clientAddress : _helo, _clientName, _clientAddress,
             _tls is not null && _settings.SmtpdTls.ReceivedHeader ? _tls.ReceivedLines() : [],
             _settings.MyHostname, ReceivedHeader.Protocol(_esmtp, tls: _tls is not null, _mail!.SmtpUtf8),
             _queueId, _recipients.Count == 1 ? _recipients[0].Address : null, _context.Clock.GetUtcNow());
@@ -396,7 +398,7 @@ public sealed class SessionActor : ReceiveActor
         // Our own Received header counts as a hop too.
         if (content.ReceivedHeaders + 1 > _settings.HopcountLimit)
         {
-            SessionLog.TooManyHops(_log, _queueId!, content.ReceivedHeaders, _clientAddress);
+            SessionLog.TooManyHops(_log, _queueId!, content.ReceivedHeaders, _clientName, _clientAddress);
             FailTransaction(Replies.TooManyHops);
             return;
         }
@@ -421,14 +423,14 @@ public sealed class SessionActor : ReceiveActor
     {
         _messages++;
         MtaMetrics.MessagesAccepted.Add(1);
-        SessionLog.Accepted(_log, enqueued.QueueId, _clientAddress);
+        SessionLog.Accepted(_log, enqueued.QueueId, _clientName, _clientAddress);
         ResetTransaction();
         Respond(Replies.Queued(enqueued.QueueId));
     }
 
     private void ProtocolViolation(string after)
     {
-        SessionLog.PipeliningViolation(_log, after, _clientAddress);
+        SessionLog.PipeliningViolation(_log, after, _clientName, _clientAddress);
         _connection.Instruct(Instruction.CloseWith(Replies.PipeliningViolation));
     }
 

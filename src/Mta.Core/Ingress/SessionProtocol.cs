@@ -10,13 +10,8 @@ public static class SessionProtocol
     /// <summary>Marker for what the pump tells the actor.</summary>
     public interface ISessionEvent;
 
-    /// <summary>The connection is ready for the greeting.</summary>
-    public sealed record Started : ISessionEvent
-    {
-        /// <summary>The instance.</summary>
-        public static readonly Started Instance = new();
-        private Started() { }
-    }
+    /// <summary>The connection is ready for the greeting; <paramref name="ClientName"/> is the client's confirmed host name or "unknown".</summary>
+    public sealed record Started(string ClientName) : ISessionEvent;
 
     /// <summary>A command line arrived. <paramref name="MoreInputBuffered"/>: the client already sent more after it.</summary>
     public sealed record CommandReceived(SmtpCommand Command, bool MoreInputBuffered) : ISessionEvent;

@@ -31,6 +31,9 @@ public sealed record ConnectionOptions(
 
     /// <summary>How much TLS is logged (mta.smtpd.tls.loglevel).</summary>
     public int TlsLogLevel { get; init; }
+
+    /// <summary>Finds each client's host name before the greeting (mta.smtpd.peername-lookup).</summary>
+    public ClientNameResolver ClientNames { get; init; } = ClientNameResolver.None;
 }
 
 /// <summary>
@@ -57,6 +60,7 @@ public sealed class SmtpConnection : ISmtpConnection
     private ReadOnlySequence<byte> _buffer;
     private bool _holdingBuffer;
     private IActorRef _session = ActorRefs.Nobody;
+    private string _clientName = ClientNameResolver.Unknown;
     private SpoolBodyWriter? _body;
     private int _shutdownRequested;
     private volatile bool _readingCommand;
@@ -110,11 +114,14 @@ public sealed class SmtpConnection : ISmtpConnection
         var reason = "client closed the connection";
         try
         {
+            // As Postfix: the client's name is known before anything else happens on the connection.
+            if (_options.ClientNames.Enabled)
+                _clientName = await _options.ClientNames.ResolveAsync(RemoteEndPoint.Address, _abort.Token).ConfigureAwait(false);
             if (_implicitTls && !await HandshakeAsync().ConfigureAwait(false))
                 return;
             if (_options.GreetPause > TimeSpan.Zero && !await GreetPauseAsync().ConfigureAwait(false))
                 return;
-            _session.Tell(Started.Instance);
+            _session.Tell(new Started(_clientName));
             while (true)
             {
                 var instruction = await NextInstructionAsync().ConfigureAwait(false);
@@ -210,7 +217,7 @@ public sealed class SmtpConnection : ISmtpConnection
         await _output.CompleteAsync().ConfigureAwait(false);
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
         if (_options.TlsLogLevel >= 2)
-            _logger.LogInformation("setting up TLS connection from unknown[{Client}] ({Mode})", RemoteEndPoint.Address, _implicitTls ? "TLS listener" : "STARTTLS");
+            _logger.LogInformation("setting up TLS connection from {ClientName}[{Client}] ({Mode})", _clientName, RemoteEndPoint.Address, _implicitTls ? "TLS listener" : "STARTTLS");
         using var timeout = new CancellationTokenSource(_options.Timeout, _options.Clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
         try
@@ -220,7 +227,7 @@ public sealed class SmtpConnection : ISmtpConnection
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or Win32Exception)
         {
             if (_options.TlsLogLevel > 0)
-                _logger.LogInformation("TLS handshake failed with unknown[{Client}]: {Reason}", RemoteEndPoint.Address, e.Message);
+                _logger.LogInformation("TLS handshake failed with {ClientName}[{Client}]: {Reason}", _clientName, RemoteEndPoint.Address, e.Message);
             await ssl.DisposeAsync().ConfigureAwait(false);
             return false;
         }
@@ -230,18 +237,18 @@ public sealed class SmtpConnection : ISmtpConnection
         _lines.Reset();
         var facts = tls.Describe(ssl);
         if (_options.TlsLogLevel >= 2)
-            _logger.LogInformation("unknown[{Client}]: TLS handshake done: {Protocol}, {Cipher}, client certificate {Presented}",
-                RemoteEndPoint.Address, facts.Protocol, facts.Cipher, facts.CertificateRequested ? (facts.ClientCertificate ? "presented" : "not presented") : "not requested");
+            _logger.LogInformation("{ClientName}[{Client}]: TLS handshake done: {Protocol}, {Cipher}, client certificate {Presented}",
+                _clientName, RemoteEndPoint.Address, facts.Protocol, facts.Cipher, facts.CertificateRequested ? (facts.ClientCertificate ? "presented" : "not presented") : "not requested");
         if (_options.TlsLogLevel >= 3 && ssl.RemoteCertificate is { } remote)
         {
             using var certificate = new System.Security.Cryptography.X509Certificates.X509Certificate2(remote);
-            _logger.LogInformation("unknown[{Client}]: client certificate subject {Subject}, issuer {Issuer}, serial {Serial}, valid {NotBefore:u} to {NotAfter:u}",
-                RemoteEndPoint.Address, ServerTls.Sanitize(certificate.Subject), ServerTls.Sanitize(certificate.Issuer), certificate.SerialNumber,
+            _logger.LogInformation("{ClientName}[{Client}]: client certificate subject {Subject}, issuer {Issuer}, serial {Serial}, valid {NotBefore:u} to {NotAfter:u}",
+                _clientName, RemoteEndPoint.Address, ServerTls.Sanitize(certificate.Subject), ServerTls.Sanitize(certificate.Issuer), certificate.SerialNumber,
                 certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
         }
         if (_options.TlsLogLevel > 0)
-            _logger.LogInformation("{Trust} TLS connection established from unknown[{Client}]: {Protocol} with cipher {Cipher}; client CN {Subject}, issuer {Issuer}, fingerprint {Fingerprint}, public-key fingerprint {PublicKeyFingerprint}",
-                !facts.ClientCertificate ? "Anonymous" : facts.Verified ? "Trusted" : "Untrusted", RemoteEndPoint.Address, facts.Protocol, facts.Cipher,
+            _logger.LogInformation("{Trust} TLS connection established from {ClientName}[{Client}]: {Protocol} with cipher {Cipher}; client CN {Subject}, issuer {Issuer}, fingerprint {Fingerprint}, public-key fingerprint {PublicKeyFingerprint}",
+                !facts.ClientCertificate ? "Anonymous" : facts.Verified ? "Trusted" : "Untrusted", _clientName, RemoteEndPoint.Address, facts.Protocol, facts.Cipher,
                 facts.Subject ?? "-", facts.Issuer ?? "-", facts.CertificateFingerprint ?? "-", facts.PublicKeyFingerprint ?? "-");
         _session.Tell(new TlsStarted(facts));
         return true;

@@ -48,23 +48,7 @@ public sealed class MxResolver
         ArgumentNullException.ThrowIfNull(myHostname);
         ArgumentNullException.ThrowIfNull(myAddresses);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
-        IReadOnlyList<IPEndPoint> nameServers = servers.Count > 0 ? servers : ResolvConf.ReadNameServers();
-        var options = new LookupClientOptions([.. nameServers.Select(server => new NameServer(server))])
-        {
-            AutoResolveNameServers = false,
-            Timeout = timeout,
-
-            // Two tries per server, as the C library's default "attempts:2".
-            Retries = 1,
-            ThrowDnsErrors = false,
-            ContinueOnDnsError = true,
-
-            // An empty answer is an answer (no such record); asking the next server would not change it.
-            ContinueOnEmptyResponse = false,
-            UseRandomNameServer = false,
-            UseCache = true,
-        };
-        _client = new LookupClient(options);
+        _client = DnsLookup.Create(servers, timeout);
         _myHostname = Normalise(myHostname);
         _myAddresses = [.. myAddresses.Select(Canonical)];
         _random = random;

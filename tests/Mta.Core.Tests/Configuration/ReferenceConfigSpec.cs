@@ -42,6 +42,7 @@ public sealed class ReferenceConfigSpec
         Assert.True(smtpd.PerRequestDeadline);
         Assert.Equal(500, smtpd.MinDataRate);
         Assert.Equal(TimeSpan.Zero, smtpd.GreetPause);
+        Assert.True(smtpd.PeernameLookup);
     }
 
     [Fact]
@@ -143,7 +144,7 @@ public sealed class ReferenceConfigSpec
             "mta.smtpd", "mta.smtpd.listen", "mta.smtpd.recipient-restrictions", "mta.smtpd.message-size-limit",
             "mta.smtpd.recipient-limit", "mta.smtpd.timeout", "mta.smtpd.hard-error-limit", "mta.smtpd.soft-error-limit",
             "mta.smtpd.client-connection-limit", "mta.smtpd.connection-limit", "mta.smtpd.per-request-deadline",
-            "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause", "mta.smtpd.tls-listen", "mta.smtpd.relay-clientcerts",
+            "mta.smtpd.min-data-rate", "mta.smtpd.greet-pause", "mta.smtpd.peername-lookup", "mta.smtpd.tls-listen", "mta.smtpd.relay-clientcerts",
             "mta.smtpd.tls", "mta.smtpd.tls.security-level", "mta.smtpd.tls.use-tls", "mta.smtpd.tls.enforce-tls",
             "mta.smtpd.tls.cert-file", "mta.smtpd.tls.key-file", "mta.smtpd.tls.ca-file", "mta.smtpd.tls.ca-path",
             "mta.smtpd.tls.ask-ccert", "mta.smtpd.tls.req-ccert", "mta.smtpd.tls.received-header", "mta.smtpd.tls.loglevel",

@@ -43,7 +43,7 @@ public sealed class SessionActorSpec : TestKit
         var connection = new RecordingConnection(new IPEndPoint(IPAddress.Parse(client), 40000), pump);
         var context = new SessionContext(Settings(hocon), _spool, new QueueIdGenerator(_clock), _clock, NullLogger.Instance);
         var session = Sys.ActorOf(Props.Create<SessionActor>(connection, context));
-        session.Tell(Started.Instance);
+        session.Tell(new Started(ClientNameResolver.Unknown));
         var greeting = pump.ExpectMsg<Instruction>();
         Assert.Equal("220 mx.example ESMTP Mta\r\n", Encoding.ASCII.GetString(greeting.Reply!.Encoded.Span));
         return (session, pump);

@@ -34,12 +34,16 @@ internal sealed class RawSmtpConnection : IAsyncDisposable
 
     private RawSmtpConnection(Socket socket) => _socket = socket;
 
-    /// <summary>Connects to 127.0.0.1:<paramref name="port"/> without reading anything.</summary>
-    public static async Task<RawSmtpConnection> ConnectAsync(int port)
+    /// <summary>
+    /// Connects to 127.0.0.1:<paramref name="port"/> without reading anything, from
+    /// <paramref name="from"/> (another loopback address, such as 127.0.0.2) when given.
+    /// </summary>
+    public static async Task<RawSmtpConnection> ConnectAsync(int port, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (from is not null) socket.Bind(new IPEndPoint(from, 0));
             using var timeout = new CancellationTokenSource(ReadTimeout);
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token);
         }
