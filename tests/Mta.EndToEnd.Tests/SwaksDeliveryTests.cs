@@ -35,7 +35,7 @@ public sealed class SwaksDeliveryTests(LoopbackServerFixture server) : IDisposab
         Assert.Equal($"<{TestMessages.Sender}>", delivered.ReturnPath);
         Assert.Equal(recipient, delivered.DeliveredTo);
         Assert.Matches(
-            $@"^Received: from client\.example \(unknown \[127\.0\.0\.1\]\)\r\n\tby mx\.test \(Mta\) with ESMTP id {Regex.Escape(queueId)}\r\n\tfor <{Regex.Escape(recipient)}>; [A-Z][a-z]{{2}}, \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d\d:\d\d:\d\d [+-]\d{{4}}$",
+            $@"^Received: from client\.example \(\S+ \[127\.0\.0\.1\]\)\r\n\tby mx\.test \(Mta\) with ESMTP id {Regex.Escape(queueId)}\r\n\tfor <{Regex.Escape(recipient)}>; [A-Z][a-z]{{2}}, \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d\d:\d\d:\d\d [+-]\d{{4}}$",
             delivered.Received);
         Assert.Equal(Encoding.UTF8.GetBytes(content), delivered.Content);
         var received = DeliveredMessage.HeaderFields(file).Where(f => f.StartsWith("Received:", StringComparison.OrdinalIgnoreCase)).ToList();

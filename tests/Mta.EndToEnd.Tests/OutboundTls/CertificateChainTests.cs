@@ -239,7 +239,7 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
     /// <summary>Waits (bounded) for the receiver's handshake line (loglevel 1) that calls the chain's client certificate <paramref name="trust"/>.</summary>
     private static Task WaitForReceiverLogAsync(MtaServerProcess receiver, string trust)
     {
-        var line = new Regex($@"(?m)^.*\b{trust} TLS connection established from unknown\[127\.0\.0\.1\]: TLSv1\.[23] with cipher \S+; client CN {Regex.Escape(ClientName)}, issuer {Regex.Escape(OpenSslChain.IntermediateName)},");
+        var line = new Regex($@"(?m)^.*\b{trust} TLS connection established from \S+\[127\.0\.0\.1\]: TLSv1\.[23] with cipher \S+; client CN {Regex.Escape(ClientName)}, issuer {Regex.Escape(OpenSslChain.IntermediateName)},");
         return Poll.UntilAsync(() => receiver.Output, log => line.IsMatch(log), LogTimeout,
             log => $"the receiver has not logged a {trust} handshake with {ClientName}:\n{log}");
     }
