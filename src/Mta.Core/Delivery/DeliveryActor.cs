@@ -104,9 +104,9 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             _busy++;
             // The policy is handed over: the task must not read the actor's fields once it runs on its own.
             if (reusable is var (id, idle))
-                RunAsync(job, _tlsPolicy, idle.Connection, idle.Tls, id, idle.Sent).PipeTo(Self);
+                RunGuardedAsync(job, _tlsPolicy, idle.Connection, idle.Tls, id, idle.Sent).PipeTo(Self);
             else
-                RunAsync(job, _tlsPolicy, null, null, ++_nextConnectionId, 0).PipeTo(Self);
+                RunGuardedAsync(job, _tlsPolicy, null, null, ++_nextConnectionId, 0).PipeTo(Self);
         }
     }
 
@@ -121,6 +121,25 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             _ = CloseAsync(idle.Connection);
         }
         return null;
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync"/>, with every failure it did not foresee (a body that cannot be read
+    /// from the spool, a bug) turned into a deferral: the agent must answer for every recipient it
+    /// took and give back its connection slot, whatever happened.
+    /// </summary>
+    private async Task<JobDone> RunGuardedAsync(Job job, SitePolicy tlsPolicy, SmtpClientConnection? connection, ConnectionTls? tls, int connectionId, int sent)
+    {
+        try
+        {
+            return await RunAsync(job, tlsPolicy, connection, tls, connectionId, sent).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Whatever the failure, the recipients get an outcome (deferred) rather than waiting for the attempt deadline.
+            return new JobDone(job, DeliveryOutcomes.ForAll(job.Envelope.QueueId, job.Indexes, false, "4.3.0", _hop.Name,
+                $"local error while delivering, retrying later: {e.GetType().Name}: {e.Message}").ToList(), null, null, connectionId, sent, ConnectionFailed: false);
+        }
     }
 
     private async Task<JobDone> RunAsync(Job job, SitePolicy tlsPolicy, SmtpClientConnection? connection, ConnectionTls? tls, int connectionId, int sent)
@@ -146,6 +165,12 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             var result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
             var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary, connection.Capabilities.Dsn)).ToList();
             return new JobDone(job, outcomes, result.ConnectionUsable ? connection : await DropAsync(connection).ConfigureAwait(false), tls, connectionId, sent + 1, false);
+        }
+        catch (Exception e) when (e is not SmtpClientException)
+        {
+            // The connection is in an unknown state (perhaps inside DATA): it is not used again.
+            await CloseAsync(connection).ConfigureAwait(false);
+            throw;
         }
         catch (SmtpClientException e)
         {

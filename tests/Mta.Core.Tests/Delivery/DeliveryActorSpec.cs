@@ -153,6 +153,24 @@ public sealed class DeliveryActorSpec : TestKit
         Assert.Equal(DeliveryResult.Relayed, ExpectMsg<DeliveryOutcome>().Result);
     }
 
+    [Fact]
+    public async Task A_message_whose_body_cannot_be_read_should_be_deferred_and_free_its_connection_slot()
+    {
+        await using var sink = new TestSink("PIPELINING");
+        var actor = Start(sink.EndPoint.Port, limit: 1);
+        var readable = await MessageAsync("ok@remote.test");
+        var lost = readable with { QueueId = "QLOST", Body = new SpoolBody([new SpoolExtent(999_999, 0, 10)], 10) };
+
+        actor.Tell(new DeliverRecipients(lost, [0], false));
+        var failed = ExpectMsg<DeliveryOutcome>();
+        Assert.Equal("QLOST", failed.QueueId);
+        Assert.Equal(DeliveryResult.Deferred, failed.Result);
+        Assert.Equal("4.3.0", failed.Dsn);
+
+        actor.Tell(new DeliverRecipients(readable, [0], false));
+        Assert.Equal(DeliveryResult.Relayed, ExpectMsg<DeliveryOutcome>().Result);
+    }
+
     private static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
