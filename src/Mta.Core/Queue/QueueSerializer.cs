@@ -60,16 +60,10 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
                     WriteEnvelope(writer, queued.Envelope);
                     break;
                 case RecipientDelivered delivered:
-                    writer.Write(delivered.QueueId);
-                    writer.Write7BitEncodedInt(delivered.Index);
-                    writer.Write(delivered.Detail);
-                    writer.Write(delivered.Relay);
+                    WriteAccepted(writer, delivered.QueueId, delivered.Index, delivered.Detail, delivered.Relay);
                     break;
                 case RecipientRelayed relayed:
-                    writer.Write(relayed.QueueId);
-                    writer.Write7BitEncodedInt(relayed.Index);
-                    writer.Write(relayed.Detail);
-                    writer.Write(relayed.Relay);
+                    WriteAccepted(writer, relayed.QueueId, relayed.Index, relayed.Detail, relayed.Relay);
                     break;
                 case RecipientDeferred deferred:
                     writer.Write(deferred.QueueId);
@@ -125,6 +119,15 @@ public sealed class QueueSerializer(ExtendedActorSystem system) : SerializerWith
             }
         }
         return memory.ToArray();
+    }
+
+    /// <summary>A recipient delivered or relayed: the same fields, told apart by the manifest.</summary>
+    private static void WriteAccepted(BinaryWriter writer, string queueId, int index, string detail, string relay)
+    {
+        writer.Write(queueId);
+        writer.Write7BitEncodedInt(index);
+        writer.Write(detail);
+        writer.Write(relay);
     }
 
     /// <inheritdoc />

@@ -63,7 +63,7 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
 
         await SubmitAsync(sender, messageId);
 
-        var logged = await WaitForSenderLogAsync(sender);
+        var logged = await DeliveryLog.WaitForFirstAsync(sender, Recipient);
         Assert.True(logged.Groups["status"].Value == "sent", $"{logged.Value}\n--- sender ---\n{sender.Output}");
         // Postfix's own certificate comes from the same chain: our verify policy built it from the intermediate Postfix sent.
         Assert.Matches($@"; tls=TLSv1\.[23] \S+ verified CN={Regex.Escape(MtaServerProcess.HostName)}", logged.Groups["detail"].Value);
@@ -84,7 +84,7 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
 
         await SubmitAsync(sender, TestMessages.NewMessageId());
 
-        var logged = await WaitForSenderLogAsync(sender);
+        var logged = await DeliveryLog.WaitForFirstAsync(sender, Recipient);
         Assert.True(logged.Groups["status"].Value == "bounced" && logged.Groups["dsn"].Value == "5.7.1", $"{logged.Value}\n--- sender ---\n{sender.Output}");
         Assert.Contains(RelayDenied, logged.Groups["detail"].Value, StringComparison.Ordinal);
         var rejected = new Regex($@"postfix/smtpd\[\d+\]: NOQUEUE: reject: RCPT from \S+\[127\.0\.0\.1\]: {Regex.Escape(RelayDenied)}; from=<{Regex.Escape(Author)}> to=<{Regex.Escape(Recipient)}>");
@@ -141,7 +141,7 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
 
         await SubmitAsync(sender, messageId);
 
-        var logged = await WaitForSenderLogAsync(sender);
+        var logged = await DeliveryLog.WaitForFirstAsync(sender, Recipient);
         Assert.True(logged.Groups["status"].Value == "sent", $"{logged.Value}\n--- sender ---\n{sender.Output}\n--- receiver ---\n{receiver.Output}");
         // Our server sent its own intermediate too: the sender's verify policy built the chain to the root.
         Assert.Matches($@"; tls=TLSv1\.[23] \S+ verified CN={Regex.Escape(MtaServerProcess.HostName)}", logged.Groups["detail"].Value);
@@ -159,7 +159,7 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
 
         await SubmitAsync(sender, TestMessages.NewMessageId());
 
-        var logged = await WaitForSenderLogAsync(sender);
+        var logged = await DeliveryLog.WaitForFirstAsync(sender, Recipient);
         Assert.True(logged.Groups["status"].Value == "bounced" && logged.Groups["dsn"].Value == "5.7.1", $"{logged.Value}\n--- sender ---\n{sender.Output}");
         Assert.Contains(RelayDenied, logged.Groups["detail"].Value, StringComparison.Ordinal);
         Assert.Empty(receiver.Maildirs.Files(Recipient));
@@ -242,13 +242,5 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
         var line = new Regex($@"(?m)^.*\b{trust} TLS connection established from \S+\[127\.0\.0\.1\]: TLSv1\.[23] with cipher \S+; client CN {Regex.Escape(ClientName)}, issuer {Regex.Escape(OpenSslChain.IntermediateName)},");
         return Poll.UntilAsync(() => receiver.Output, log => line.IsMatch(log), LogTimeout,
             log => $"the receiver has not logged a {trust} handshake with {ClientName}:\n{log}");
-    }
-
-    /// <summary>The sender's first log line for the recipient: <c>to=&lt;rcpt&gt;, relay=..., delay=..., dsn=..., status=... (detail)</c>.</summary>
-    private static Task<Match> WaitForSenderLogAsync(MtaServerProcess sender)
-    {
-        var line = new Regex($@"to=<{Regex.Escape(Recipient)}>, relay=[^,]+, delay=[^,]+, dsn=(?<dsn>[^,]+), status=(?<status>\w+) \((?<detail>.*)\)\s*$", RegexOptions.Multiline);
-        return Poll.UntilAsync(() => line.Match(sender.Output), match => match.Success, LogTimeout,
-            _ => $"the sender has not logged {Recipient}:\n{sender.Output}");
     }
 }

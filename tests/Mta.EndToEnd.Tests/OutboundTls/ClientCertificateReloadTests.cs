@@ -94,7 +94,7 @@ public sealed partial class ClientCertificateReloadTests(ITestOutputHelper outpu
         AssertNotVerified(await WaitForAttemptAsync(sender, recipient, 1), sender);
 
         Overwrite(caFile, await File.ReadAllTextAsync(_certificates.CaFile));
-        var sent = await Poll.UntilAsync(() => Attempts(sender, recipient), attempts => attempts[^1].Groups["status"].Value != "deferred", LogTimeout,
+        var sent = await Poll.UntilAsync(() => DeliveryLog.Attempts(sender, recipient), attempts => attempts[^1].Groups["status"].Value != "deferred", LogTimeout,
             _ => $"{recipient} is still deferred; sender:\n{sender.Output}");
 
         await AssertDeliveredVerifiedAsync(sent[^1], sender, receiver, recipient);
@@ -205,7 +205,7 @@ public sealed partial class ClientCertificateReloadTests(ITestOutputHelper outpu
     private static async Task<Match> FlushUntilSentAsync(MtaServerProcess sender, string recipient)
     {
         var deadline = DateTime.UtcNow + ChangeTimeout;
-        var attempts = Attempts(sender, recipient).Count;
+        var attempts = DeliveryLog.Attempts(sender, recipient).Count;
         while (true)
         {
             var flush = await MtaCli.QueueAsync(sender.ConfigFile, "flush");
@@ -235,15 +235,10 @@ public sealed partial class ClientCertificateReloadTests(ITestOutputHelper outpu
     /// <summary>Waits (bounded) for the sender's <paramref name="count"/>-th delivery log line for <paramref name="recipient"/> and returns it.</summary>
     private static async Task<Match> WaitForAttemptAsync(MtaServerProcess sender, string recipient, int count)
     {
-        var attempts = await Poll.UntilAsync(() => Attempts(sender, recipient), found => found.Count >= count, LogTimeout,
+        var attempts = await Poll.UntilAsync(() => DeliveryLog.Attempts(sender, recipient), found => found.Count >= count, LogTimeout,
             found => $"the sender has logged {found.Count} of {count} attempts for {recipient}:\n{sender.Output}");
         return attempts[count - 1];
     }
-
-    /// <summary>The sender's delivery log lines for the recipient: <c>to=&lt;rcpt&gt;, relay=..., delay=..., dsn=..., status=... (detail)</c>.</summary>
-    private static IReadOnlyList<Match> Attempts(MtaServerProcess sender, string recipient) =>
-        new Regex($@"to=<{Regex.Escape(recipient)}>, relay=[^,]+, delay=[^,]+, dsn=(?<dsn>[^,]+), status=(?<status>\w+) \((?<detail>.*)\)\s*$", RegexOptions.Multiline)
-            .Matches(sender.Output);
 
     private static int Occurrences(string text, string value) => Regex.Count(text, Regex.Escape(value));
 

@@ -38,7 +38,7 @@ public sealed class PostfixReceiverTests(ITestOutputHelper output) : IDisposable
 
         await SubmitAsync(sender, messageId);
 
-        var logged = await WaitForSenderLogAsync(sender);
+        var logged = await DeliveryLog.WaitForFirstAsync(sender, Recipient);
         Assert.True(logged.Groups["status"].Value == "sent", $"{logged.Value}\n--- sender ---\n{sender.Output}");
         var detail = logged.Groups["detail"].Value;
         Assert.Matches(@"; tls=TLSv1\.[23] \S+ verified CN=mx\.test", detail);
@@ -70,7 +70,7 @@ public sealed class PostfixReceiverTests(ITestOutputHelper output) : IDisposable
 
         await SubmitAsync(sender, messageId);
 
-        var logged = await WaitForSenderLogAsync(sender);
+        var logged = await DeliveryLog.WaitForFirstAsync(sender, Recipient);
         Assert.True(logged.Groups["status"].Value == "bounced" && logged.Groups["dsn"].Value == "5.7.1",
             $"{logged.Value}\n--- sender ---\n{sender.Output}");
         Assert.Contains($"554 5.7.1 <{Recipient}>: Relay access denied", logged.Groups["detail"].Value, StringComparison.Ordinal);
@@ -144,13 +144,5 @@ public sealed class PostfixReceiverTests(ITestOutputHelper output) : IDisposable
         await using var connection = await RawSmtpConnection.OpenAsync(sender.Port);
         var reply = await connection.SendMessageAsync([Recipient], TestMessages.Text(Recipient, messageId), Author);
         Assert.Equal(250, reply.Code);
-    }
-
-    /// <summary>The sender's first log line for the recipient: <c>to=&lt;rcpt&gt;, relay=..., delay=..., dsn=..., status=... (detail)</c>.</summary>
-    private static Task<Match> WaitForSenderLogAsync(MtaServerProcess sender)
-    {
-        var line = new Regex($@"to=<{Regex.Escape(Recipient)}>, relay=[^,]+, delay=[^,]+, dsn=(?<dsn>[^,]+), status=(?<status>\w+) \((?<detail>.*)\)\s*$", RegexOptions.Multiline);
-        return Poll.UntilAsync(() => line.Match(sender.Output), match => match.Success, LogTimeout,
-            _ => $"the sender has not logged {Recipient}:\n{sender.Output}");
     }
 }
