@@ -68,12 +68,14 @@ public sealed class MtaNode
               }
             }
             # SQLite's ADO.NET calls are synchronous and each commit waits for fsync: the journal
-            # runs on threads of its own so the actors' thread pool never blocks on the disk.
+            # runs on a thread of its own so the actors' thread pool never blocks on the disk. One
+            # thread, as the journal writes one batch at a time (parallelism = 1); a second one
+            # only spun while idle.
             mta-journal-dispatcher {
               type = ForkJoinDispatcher
               throughput = 100
               dedicated-thread-pool {
-                thread-count = 2
+                thread-count = 1
                 threadtype = background
               }
             }
