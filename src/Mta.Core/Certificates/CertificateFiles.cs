@@ -109,6 +109,8 @@ public sealed class CertificateFiles<T>
             _stamp = stamp;
             try
             {
+                // The previous set is left to the garbage collector, not disposed: handshakes that
+                // started with it may still be using it.
                 _current = Load();
                 CertificateFilesLog.Reloaded(_logger, _section, _certFile ?? "(none)", _caFile ?? "(none)", _caPath ?? "(none)");
             }
@@ -130,7 +132,12 @@ public sealed class CertificateFiles<T>
                 certificate = Pki.LoadCertificateWithKey(_certFile, _keyFile);
                 foreach (X509Certificate2 sent in Pki.LoadCertificates(_certFile))
                 {
-                    if (!sent.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
+                    if (sent.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
+                    {
+                        // The leaf again, without its key: the copy with the key is the one used.
+                        sent.Dispose();
+                    }
+                    else
                     {
                         chain.Add(sent);
                     }
@@ -156,31 +163,52 @@ public sealed class CertificateFiles<T>
         }
     }
 
-    /// <summary>Last-write time and length of each file, and the names and times of ca-path's files.</summary>
+    /// <summary>
+    /// Last-write time and length of each file, and the names, times and lengths of ca-path's files.
+    /// Never throws: a file that vanishes or cannot be looked at while it is being replaced (a
+    /// <c>c_rehash</c> run, an editor's rename) is written as such and looked at again next time.
+    /// </summary>
     private string Stamp()
     {
         var builder = new StringBuilder();
         foreach (string? path in (ReadOnlySpan<string?>)[_certFile, _keyFile, _caFile])
         {
-            if (path is null)
+            if (path is not null)
             {
-                continue;
+                AppendStamp(builder, path);
             }
-
-            var info = new FileInfo(path);
-            builder.Append(info.Exists ? $"{info.LastWriteTimeUtc.Ticks}/{info.Length};" : "missing;");
         }
 
-        if (_caPath is not null && Directory.Exists(_caPath))
+        if (_caPath is not null)
         {
-            foreach (string file in Directory.EnumerateFiles(_caPath).Order(StringComparer.Ordinal))
+            try
             {
-                var info = new FileInfo(file);
-                builder.Append(file).Append('=').Append(info.LastWriteTimeUtc.Ticks).Append('/').Append(info.Length).Append(';');
+                foreach (string file in Directory.EnumerateFiles(_caPath).Order(StringComparer.Ordinal))
+                {
+                    builder.Append(file).Append('=');
+                    AppendStamp(builder, file);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                builder.Append(_caPath).Append("=unreadable;");
             }
         }
 
         return builder.ToString();
+    }
+
+    private static void AppendStamp(StringBuilder builder, string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            builder.Append(info.Exists ? $"{info.LastWriteTimeUtc.Ticks}/{info.Length};" : "missing;");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            builder.Append("unreadable;");
+        }
     }
 }
 

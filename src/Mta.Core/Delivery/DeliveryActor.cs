@@ -137,8 +137,10 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         catch (Exception e)
         {
             // Whatever the failure, the recipients get an outcome (deferred) rather than waiting for the attempt deadline.
+            // A local error says nothing about the destination: the window neither grows nor shrinks.
             return new JobDone(job, DeliveryOutcomes.ForAll(job.Envelope.QueueId, job.Indexes, false, "4.3.0", _hop.Name,
-                $"local error while delivering, retrying later: {e.GetType().Name}: {e.Message}").ToList(), null, null, connectionId, sent, ConnectionFailed: false);
+                $"local error while delivering, retrying later: {e.GetType().Name}: {e.Message}").ToList(), null, null, connectionId, sent,
+                ConnectionFailed: false, LocalError: true);
         }
     }
 
@@ -160,11 +162,12 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             await CloseAsync(connection).ConfigureAwait(false);
             return await RunAsync(job, tlsPolicy, null, null, connectionId, 0).ConfigureAwait(false);
         }
+        TransactionResult result;
+        List<DeliveryOutcome> outcomes;
         try
         {
-            var result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
-            var outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary, connection.Capabilities.Dsn)).ToList();
-            return new JobDone(job, outcomes, result.ConnectionUsable ? connection : await DropAsync(connection).ConfigureAwait(false), tls, connectionId, sent + 1, false);
+            result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
+            outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary, connection.Capabilities.Dsn)).ToList();
         }
         catch (Exception e) when (e is not SmtpClientException)
         {
@@ -181,6 +184,11 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, false, "4.4.2", connection.PeerName, reason, tls.Summary).ToList(),
                 null, null, connectionId, sent, ConnectionFailed: true);
         }
+
+        // The server has spoken for every recipient: what happens to the connection now cannot change that.
+        if (result.ConnectionUsable) return new JobDone(job, outcomes, connection, tls, connectionId, sent + 1, false);
+        await CloseAsync(connection).ConfigureAwait(false);
+        return new JobDone(job, outcomes, null, tls, connectionId, sent + 1, false);
     }
 
     private void OnJobDone(JobDone done)
@@ -204,7 +212,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
                 }
             }
         }
-        else
+        else if (!done.LocalError)
         {
             _window.Success();
         }
@@ -224,12 +232,6 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         Pump();
     }
 
-    private static async Task<SmtpClientConnection?> DropAsync(SmtpClientConnection connection)
-    {
-        await CloseAsync(connection).ConfigureAwait(false);
-        return null;
-    }
-
     private static async Task QuitAsync(SmtpClientConnection connection)
     {
         try
@@ -237,11 +239,18 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await connection.QuitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SmtpClientException or OperationCanceledException or InvalidOperationException)
+        catch (Exception e) when (e is SmtpClientException or OperationCanceledException or InvalidOperationException or IOException or ObjectDisposedException)
         {
             // Closing anyway.
         }
-        await connection.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // Already gone; there is nothing left to release.
+        }
     }
 
     private static Task CloseAsync(SmtpClientConnection connection) => QuitAsync(connection);
@@ -259,7 +268,8 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
     private sealed record Idle(SmtpClientConnection Connection, ConnectionTls Tls, int Sent);
 
     private sealed record JobDone(
-        Job Job, IReadOnlyList<DeliveryOutcome> Outcomes, SmtpClientConnection? Connection, ConnectionTls? Tls, int ConnectionId, int Sent, bool ConnectionFailed);
+        Job Job, IReadOnlyList<DeliveryOutcome> Outcomes, SmtpClientConnection? Connection, ConnectionTls? Tls, int ConnectionId, int Sent, bool ConnectionFailed,
+        bool LocalError = false);
 
     private sealed record IdleExpired(int ConnectionId);
 }

@@ -169,7 +169,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             // Deleted by an operator while this attempt ran: its body can go once no attempt reads it.
             if (_deletedInFlight.TryGetValue(outcome.QueueId, out var deleted))
             {
-                EndAttempt(deleted);
+                EndAttempt(deleted, outcome.Index);
                 if (deleted.InFlight == 0)
                 {
                     _deletedInFlight.Remove(outcome.QueueId);
@@ -205,7 +205,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
 
         PersistAsync(e, persisted =>
         {
-            EndAttempt(entry);
+            EndAttempt(entry, outcome.Index);
             var completed = Apply(persisted);
             if (persisted is RecipientDeferred deferred)
                 _due.Enqueue((deferred.QueueId, deferred.Index), deferred.NextAttemptUnixMs);
@@ -445,7 +445,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         List<int>? indexes = null;
         for (var i = 0; i < entry.Progress.Length; i++)
         {
-            if (entry.Progress[i].Status != RecipientStatus.Pending) continue;
+            // A recipient in flight (a release or a wait for a slot while its attempt runs) is not sent twice.
+            if (entry.Progress[i].Status != RecipientStatus.Pending || entry.Progress[i].InFlight) continue;
             if (indexes is null && entry.InFlight == 0 && _active >= _settings.ActiveLimit)
             {
                 _waiting.Enqueue(entry.Envelope.QueueId);
@@ -513,12 +514,16 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             _inFlight.Add(entry);
         }
         entry.InFlight += indexes.Count;
+        foreach (var index in indexes) entry.Progress[index].InFlight = true;
         entry.AttemptDeadlineUnixMs = (_clock.GetUtcNow() + AttemptTimeout).ToUnixTimeMilliseconds();
         _delivery.Tell(new DeliverRecipients(entry.Envelope, indexes, replayed));
     }
 
-    private void EndAttempt(QueueEntry entry)
+    /// <summary>The attempt for one recipient reported; an outcome for a recipient not in flight (a late one, after its attempt was abandoned) ends nothing.</summary>
+    private void EndAttempt(QueueEntry entry, int index)
     {
+        if (index >= entry.Progress.Length || !entry.Progress[index].InFlight) return;
+        entry.Progress[index].InFlight = false;
         if (entry.InFlight > 0 && --entry.InFlight == 0)
         {
             _active--;

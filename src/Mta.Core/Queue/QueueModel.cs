@@ -78,6 +78,12 @@ public sealed class RecipientProgress
     /// <summary>Where the last attempt went ("local", "host[ip]:port").</summary>
     public string? LastRelay { get; set; }
 
+    /// <summary>
+    /// An attempt for this recipient is out and has not reported. Not journaled: after a restart
+    /// nothing is in flight. A recipient in flight is never handed out a second time.
+    /// </summary>
+    public bool InFlight { get; set; }
+
     /// <summary>Final states need no more work.</summary>
     public bool IsFinal => Status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Relayed;
 

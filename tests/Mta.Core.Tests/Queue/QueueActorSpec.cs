@@ -354,6 +354,57 @@ public sealed class QueueActorSpec : TestKit
     }
 
     [Fact]
+    public async Task A_message_held_and_released_while_its_attempt_runs_should_not_be_sent_twice()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var request = await RequestAsync("a@remote.test");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        delivery.ExpectMsg<DeliverRecipients>();
+
+        queue.Tell(new HoldMessage(request.Envelope.QueueId));
+        Assert.True(ExpectMsg<AdminResult>().Found);
+        queue.Tell(new ReleaseMessage(request.Envelope.QueueId));
+        Assert.True(ExpectMsg<AdminResult>().Found);
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx[192.0.2.1]:25", "250 ok"), delivery);
+        AwaitAssert(() =>
+        {
+            queue.Tell(ListMessages.Instance);
+            Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task A_late_outcome_after_an_abandoned_attempt_should_not_free_a_second_slot()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery, _settings with { ActiveLimit = 1 });
+        var first = await RequestAsync("a@remote.test");
+        var second = await RequestAsync("b@remote.test");
+        var third = await RequestAsync("c@remote.test");
+        queue.Tell(new CommitBatch([first, second, third]));
+        ExpectMsg<Enqueued>();
+        ExpectMsg<Enqueued>();
+        ExpectMsg<Enqueued>();
+        Assert.Equal(first.Envelope.QueueId, delivery.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
+
+        // The first attempt never reports in time: it is deferred and its slot goes to the second message.
+        _clock.Advance(QueueActor.AttemptTimeout + TimeSpan.FromSeconds(1));
+        queue.Tell(RetryTick.Instance);
+        Assert.Equal(second.Envelope.QueueId, delivery.ExpectMsg<DeliverRecipients>().Envelope.QueueId);
+
+        // Its real outcome arrives late: it is recorded, but the one slot is still the second message's.
+        queue.Tell(new DeliveryOutcome(first.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx[192.0.2.1]:25", "250 ok"), delivery);
+        delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        queue.Tell(ListMessages.Instance);
+        Assert.DoesNotContain(ExpectMsg<QueueListing>().Messages, m => m.QueueId == first.Envelope.QueueId);
+    }
+
+    [Fact]
     public async Task A_deleted_message_whose_attempt_never_reports_should_free_its_delivery_slot()
     {
         var delivery = CreateTestProbe();
