@@ -69,8 +69,9 @@ public sealed class MtaNode
             }
             # SQLite's ADO.NET calls are synchronous and each commit waits for fsync: the journal
             # runs on a thread of its own so the actors' thread pool never blocks on the disk. One
-            # thread, as the journal writes one batch at a time (parallelism = 1); a second one
-            # only spun while idle.
+            # thread: the journal writes one batch at a time (parallelism = 1), and SQLite lets one
+            # writer in at a time, so a snapshot would hold up journal writes on a second thread too;
+            # a second thread only spun while idle.
             mta-journal-dispatcher {
               type = ForkJoinDispatcher
               throughput = 100

@@ -81,6 +81,9 @@ public sealed class ClientTls
     /// <summary>The sha256 fingerprint of the client certificate now, or null without one: part of what a reused connection must share.</summary>
     public string? ClientCertificateFingerprint => _material().Fingerprint;
 
+    /// <summary>The certificate files as they are now; one attempt reads them once.</summary>
+    internal ClientMaterial CurrentMaterial => _material();
+
     /// <summary>Log "Host offered STARTTLS" when the policy did not use it (note-starttls-offer).</summary>
     public bool NoteStartTlsOffer { get; init; }
 
@@ -116,7 +119,10 @@ public sealed class ClientTls
     /// server asks, whatever CA names it hints.
     /// </summary>
     /// <returns>The options, or null when the policy's protocols= leaves no protocol to offer or its ciphers= names no usable suite.</returns>
-    public SslClientAuthenticationOptions? HandshakeOptions(TlsPolicy policy, string hostName)
+    public SslClientAuthenticationOptions? HandshakeOptions(TlsPolicy policy, string hostName) => HandshakeOptions(policy, hostName, _material());
+
+    /// <summary><see cref="HandshakeOptions(TlsPolicy, string)"/> with the client certificate of <paramref name="material"/>.</summary>
+    internal SslClientAuthenticationOptions? HandshakeOptions(TlsPolicy policy, string hostName, ClientMaterial material)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(hostName);
@@ -141,7 +147,7 @@ public sealed class ClientTls
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = static (_, _, _, _) => true,
             // Sent with its chain whenever the server asks, whatever CA names it hints.
-            ClientCertificateContext = _material().Context,
+            ClientCertificateContext = material.Context,
         };
     }
 
@@ -150,7 +156,10 @@ public sealed class ClientTls
     /// the chain against the trusted CAs, the names for verify and secure, the fingerprints for the
     /// fingerprint level.
     /// </summary>
-    public PeerExamination Examine(TlsPolicy policy, TlsSession session)
+    public PeerExamination Examine(TlsPolicy policy, TlsSession session) => Examine(policy, session, _material());
+
+    /// <summary><see cref="Examine(TlsPolicy, TlsSession)"/> against the CAs of <paramref name="material"/>.</summary>
+    internal PeerExamination Examine(TlsPolicy policy, TlsSession session, ClientMaterial material)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(session);
@@ -159,7 +168,7 @@ public sealed class ClientTls
             return new PeerExamination(new PeerFacts(false, false, false, false), "", "", "", "", "the server sent no certificate");
         }
 
-        string? chainProblem = VerifyChain(certificate, session.PeerChain);
+        string? chainProblem = VerifyChain(certificate, session.PeerChain, material.Authorities);
         bool nameMatches = policy.Level is TlsLevel.Verify or TlsLevel.Secure && MatchesAny(certificate, policy.Match);
         string certificateFingerprint = Fingerprint.OfCertificate(certificate, Digest);
         string publicKeyFingerprint = Fingerprint.OfPublicKey(certificate, Digest);
@@ -264,9 +273,8 @@ public sealed class ClientTls
     }
 
     /// <summary>Null when the chain verifies against the trusted CAs (and the system's with append-default-ca); otherwise why not.</summary>
-    private string? VerifyChain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent)
+    private string? VerifyChain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent, X509Certificate2Collection authorities)
     {
-        X509Certificate2Collection authorities = _material().Authorities;
         if (authorities.Count == 0 && !_appendDefaultCa)
         {
             return "no CA to verify with (ca-file, ca-path)";

@@ -202,7 +202,10 @@ public sealed class SmtpConnector
     private async Task<Attempt> StartTlsAsync(
         SmtpClientConnection connection, NextHop hop, MxHost host, IPAddress address, string peer, string server, TlsPolicy policy, TimeSpan messageAge, CancellationToken ct)
     {
-        if (Tls.HandshakeOptions(policy, host.HostName) is not { } handshake)
+        // One reading of the certificate files for the whole attempt: a reload in between cannot mix
+        // the certificate offered, the CAs checked against and the fingerprint the connection is cached under.
+        ClientMaterial material = Tls.CurrentMaterial;
+        if (Tls.HandshakeOptions(policy, host.HostName, material) is not { } handshake)
         {
             // Nothing to offer: as a handshake that cannot succeed, decided before STARTTLS is even sent.
             StartTlsDecision impossible = TlsDecision.AfterHandshakeFailed(policy, messageAge, _minimalBackoff);
@@ -275,7 +278,7 @@ public sealed class SmtpConnector
         }
 
         TlsSession session = connection.Tls!;
-        PeerExamination examination = Tls.Examine(policy, session);
+        PeerExamination examination = Tls.Examine(policy, session, material);
         string trust = examination.Trust(policy.Level);
         string established = $"{session.Protocol} {session.Cipher} {trust} CN={examination.Subject}";
         if (Tls.LogLevel >= 1)
@@ -310,7 +313,7 @@ public sealed class SmtpConnector
             return Skip(peer, judged with { LogDetail = detail }, established);
         }
 
-        return new Attempt(connection, new ConnectionTls(host.HostName, policy, Tls.ClientCertificateFingerprint, trust, established), "2.0.0", "", established);
+        return new Attempt(connection, new ConnectionTls(host.HostName, policy, material.Fingerprint, trust, established), "2.0.0", "", established);
     }
 
     private Attempt Plaintext(SmtpClientConnection connection, MxHost host, TlsPolicy policy, string summary) =>
