@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -47,6 +48,12 @@ public sealed class ServerTls
     // The certificates each client sent with its own, kept from the validation callback until Describe.
     private readonly ConditionalWeakTable<object, X509Certificate2Collection> _sentChains = [];
 
+    // The intermediates each client certificate last came with. A resumed TLS session carries the
+    // client's certificate but not the chain it sent: these stand in for it, as Postfix's session
+    // cache keeps the verification result. Bounded; emptied when full.
+    private readonly ConcurrentDictionary<string, byte[][]> _chainsByCertificate = new(StringComparer.Ordinal);
+    private const int RememberedChainsLimit = 10_000;
+
     /// <summary>Loads the certificate and CA files; throws when they cannot be used at start.</summary>
     /// <exception cref="CertificateFileException">A file cannot be read or used.</exception>
     public ServerTls(SmtpdTlsSettings settings, TimeProvider clock, ILogger logger)
@@ -80,6 +87,7 @@ public sealed class ServerTls
             if (ssl.RemoteCertificate is not { } remote)
                 return new TlsFacts(protocol, cipher, bits, _settings.AskCcert, false, null, null, false, null, null);
             using var certificate = new X509Certificate2(remote);
+            sent = WithRememberedChain(certificate, sent);
             var verified = Verify(certificate, sent);
             return new TlsFacts(protocol, cipher, bits, _settings.AskCcert, true,
                 Sanitize(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)),
@@ -92,6 +100,26 @@ public sealed class ServerTls
         {
             foreach (var copy in sent ?? []) copy.Dispose();
         }
+    }
+
+    /// <summary>
+    /// What the client sent after its certificate; when it sent nothing more (a resumed session),
+    /// what the same certificate came with last time. Copies that Describe disposes.
+    /// </summary>
+    private X509Certificate2Collection? WithRememberedChain(X509Certificate2 certificate, X509Certificate2Collection? sent)
+    {
+        var key = certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var others = sent?.Where(c => !c.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)).Select(c => c.RawData).ToArray() ?? [];
+        if (others.Length > 0)
+        {
+            if (_chainsByCertificate.Count >= RememberedChainsLimit) _chainsByCertificate.Clear();
+            _chainsByCertificate[key] = others;
+            return sent;
+        }
+        if (!_chainsByCertificate.TryGetValue(key, out var remembered)) return sent;
+        var chain = sent ?? [];
+        foreach (var der in remembered) chain.Add(X509CertificateLoader.LoadCertificate(der));
+        return chain;
     }
 
     /// <summary>

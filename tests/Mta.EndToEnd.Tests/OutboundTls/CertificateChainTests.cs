@@ -112,6 +112,23 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
         await WaitForReceiverLogAsync(receiver, "Trusted");
     }
 
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task Our_server_still_verifies_the_client_through_its_intermediate_on_a_resumed_TLS_session(string protocol)
+    {
+        await using var receiver = await StartReceiverAsync();
+        var session = Path.Combine(_root.Path, "tls-session.pem");
+
+        await RelayOverOpenSslAsync(receiver, protocol, "-sess_out", session);
+        Assert.True(File.Exists(session), "openssl saved no session to resume");
+        // A resumed session brings the client's certificate but not the intermediate it sent the
+        // first time: the relay is still granted only if the server verifies as it did then.
+        await RelayOverOpenSslAsync(receiver, protocol, "-sess_in", session);
+
+        Assert.Equal(2, Regex.Count(receiver.Output, @"\bTrusted TLS connection established from \S+\[127\.0\.0\.1\]: " + Regex.Escape(protocol == "-tls1_2" ? "TLSv1.2" : "TLSv1.3")));
+    }
+
     [Fact]
     public async Task Our_server_does_not_verify_an_openssl_client_certificate_sent_without_its_intermediate()
     {
@@ -226,6 +243,25 @@ public sealed class CertificateChainTests(ITestOutputHelper output) : IAsyncLife
         await using var connection = await RawSmtpConnection.OpenAsync(sender.Port);
         var reply = await connection.SendMessageAsync([Recipient], TestMessages.Text(Recipient, messageId), Author);
         Assert.Equal(250, reply.Code);
+    }
+
+    /// <summary>
+    /// One relayed recipient from <c>openssl s_client</c> with the chain's client certificate and
+    /// intermediate, over <paramref name="protocol"/>; the relay must be granted.
+    /// </summary>
+    private async Task RelayOverOpenSslAsync(MtaServerProcess receiver, string protocol, params string[] sessionOptions)
+    {
+        var client = OpenSslSmtpClient.Start(receiver.Port,
+            ["-starttls", "smtp", protocol, "-brief", "-cert", _client.LeafCert, "-key", _client.Key, "-cert_chain", _chain.IntermediateCert, .. sessionOptions]);
+        await using (client)
+        {
+            RawSmtpConnection.Expect(await client.CommandAsync($"EHLO {RawSmtpConnection.ClientName}"), 250);
+            Assert.Equal("250 2.1.0 Ok", (await client.CommandAsync($"MAIL FROM:<{Author}>")).FirstLine);
+            var reply = (await client.CommandAsync($"RCPT TO:<{Recipient}>")).FirstLine;
+            RawSmtpConnection.Expect(await client.CommandAsync("QUIT"), 221);
+            var said = await client.ErrorsAsync();
+            Assert.True(reply == "250 2.1.5 Ok", $"{reply}\n--- openssl ---\n{said}\n--- receiver ---\n{receiver.Output}");
+        }
     }
 
     private static async Task SendDataAsync(OpenSslSmtpClient client, string to, string messageId)
