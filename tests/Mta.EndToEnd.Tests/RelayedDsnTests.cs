@@ -45,6 +45,8 @@ public sealed class RelayedDsnTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("2.0.0", recipient["Status"]);
         Assert.Equal($"rfc822; {Recipient}", recipient["Final-Recipient"]);
         Assert.Equal("dns; 127.0.0.1", recipient["Remote-MTA"]);
+        // The next hop's acceptance, as smtp-sink worded it.
+        Assert.Equal("smtp; 250 2.0.0 Ok", recipient["Diagnostic-Code"]);
         Assert.Contains(messageId, report.ToString(), StringComparison.Ordinal);
     }
 

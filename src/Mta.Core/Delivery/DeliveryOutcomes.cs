@@ -17,7 +17,7 @@ public static class DeliveryOutcomes
     /// <param name="relay">The server, as <c>host[address]:port</c>.</param>
     /// <param name="tls">The connection's TLS facts, appended to the detail as <c>; tls=...</c>; null to leave them out.</param>
     /// <param name="nextHopSpeaksDsn">The server offered DSN, so it reports success itself; otherwise an acceptance is <see cref="DeliveryResult.Relayed"/>.</param>
-    public static DeliveryOutcome FromReply(string queueId, int index, SmtpReply reply, string relay, string? tls = null, bool nextHopSpeaksDsn = true)
+    public static DeliveryOutcome FromReply(string queueId, int index, SmtpReply reply, string relay, string? tls, bool nextHopSpeaksDsn)
     {
         var dsn = reply.EnhancedCode ?? DefaultDsn(reply.Code);
         if (reply.IsPositive)

@@ -12,8 +12,8 @@ namespace Mta.Core.Ingress;
 /// The client's host name as Postfix's smtpd finds it (<c>smtpd_peer.c</c>): the name the static
 /// host table or a PTR record gives the address, kept only when a forward lookup of that name leads
 /// back to the same address; otherwise <c>unknown</c>. It appears in the Received header and in
-/// every log line about the client as <c>name[address]</c>. Never throws: a lookup that fails or
-/// times out leaves the name unknown.
+/// every log line about the client as <c>name[address]</c>. A lookup that fails or times out leaves
+/// the name unknown; only the caller's cancellation is passed on.
 /// </summary>
 public sealed class ClientNameResolver
 {

@@ -323,7 +323,8 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             case RecipientDelivered delivered:
                 return Update(delivered.QueueId, delivered.Index, RecipientStatus.Delivered, 0, null, null, delivered.Relay);
             case RecipientRelayed relayed:
-                return Update(relayed.QueueId, relayed.Index, RecipientStatus.Relayed, 0, null, null, relayed.Relay);
+                // The next hop's reply is kept: the "relayed" notice quotes it.
+                return Update(relayed.QueueId, relayed.Index, RecipientStatus.Relayed, 0, relayed.Detail, null, relayed.Relay);
             case RecipientDeferred deferred:
                 return Update(deferred.QueueId, deferred.Index, RecipientStatus.Deferred, deferred.NextAttemptUnixMs, deferred.Reason, deferred.Dsn, deferred.Relay);
             case RecipientBounced bounced:
@@ -406,6 +407,22 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         foreach (var kind in PendingCompletionNotices(entry)) RequestNotice(entry, kind);
     }
 
+    /// <summary>
+    /// The Diagnostic-Code of a recipient's notice: the last error for failures and delays, the next
+    /// hop's acceptance for a "relayed" success (without the TLS facts appended to it), none for local delivery.
+    /// </summary>
+    private static string? Diagnostic(Bounce.DsnKind kind, RecipientProgress progress, string? relay)
+    {
+        if (progress.LastError is not { } text) return null;
+        if (kind == Bounce.DsnKind.Success)
+        {
+            if (progress.Status != RecipientStatus.Relayed) return null;
+            var tls = text.IndexOf("; tls=", StringComparison.Ordinal);
+            return "smtp; " + (tls >= 0 ? text[..tls] : text);
+        }
+        return (relay is null ? "X-Mta; " : "smtp; ") + text;
+    }
+
     private void RequestNotice(QueueEntry entry, Bounce.DsnKind kind)
     {
         if (_bounces.IsNobody() || !entry.NoticesRequested.Add(kind)) return;
@@ -426,7 +443,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             };
             recipients.Add(new Bounce.DsnRecipient(recipient.Address, recipient.OriginalRecipient, action, status,
                 relay is null ? null : HostOf(relay),
-                kind == Bounce.DsnKind.Success || progress.LastError is null ? null : (relay is null ? "X-Mta; " : "smtp; ") + progress.LastError,
+                Diagnostic(kind, progress, relay),
                 now, kind == Bounce.DsnKind.Delay ? envelope.Arrival + _settings.MaximalQueueLifetime : null));
         }
         _bounces.Tell(new SendNotice(envelope, recipients, kind));

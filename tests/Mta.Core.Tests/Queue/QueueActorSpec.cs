@@ -485,6 +485,7 @@ public sealed class QueueActorSpec : TestKit
         Assert.Equal(Mta.Core.Bounce.DsnAction.Relayed, reported.Action);
         Assert.Equal("2.0.0", reported.Status);
         Assert.Equal("mx.remote.test", reported.RemoteMta);
+        Assert.Equal("smtp; 250 2.0.0 Ok", reported.DiagnosticCode);
         bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
