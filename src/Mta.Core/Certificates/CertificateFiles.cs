@@ -70,7 +70,7 @@ public sealed class CertificateFiles<T>
         _logger = logger ?? NullLogger.Instance;
         _stamp = Stamp();
         _current = Load();
-        _nextCheckTicks = clock.GetUtcNow().UtcTicks + CheckInterval.Ticks;
+        _nextCheckTicks = clock.GetTimestamp() + IntervalIn(clock);
     }
 
     /// <summary>The value built from the files as they are now (re-read first if they changed).</summary>
@@ -85,7 +85,8 @@ public sealed class CertificateFiles<T>
 
     private void ReloadIfDue()
     {
-        long now = _clock.GetUtcNow().UtcTicks;
+        // A monotonic timestamp: setting the wall clock back does not stop the checks.
+        long now = _clock.GetTimestamp();
         if (now < Volatile.Read(ref _nextCheckTicks))
         {
             return;
@@ -98,7 +99,7 @@ public sealed class CertificateFiles<T>
                 return;
             }
 
-            _nextCheckTicks = now + CheckInterval.Ticks;
+            _nextCheckTicks = now + IntervalIn(_clock);
             string stamp = Stamp();
             if (stamp == _stamp)
             {
@@ -120,6 +121,8 @@ public sealed class CertificateFiles<T>
             }
         }
     }
+
+    private static long IntervalIn(TimeProvider clock) => (long)(CheckInterval.TotalSeconds * clock.TimestampFrequency);
 
     private T Load()
     {

@@ -146,6 +146,8 @@ public sealed class ClientNameResolver
         return !allNumeric;
     }
 
+    private static long IntervalIn(TimeProvider clock) => (long)(HostsCheckInterval.TotalSeconds * clock.TimestampFrequency);
+
     private HostsFile CurrentHosts()
     {
         if (_hostsPath is null)
@@ -153,7 +155,8 @@ public sealed class ClientNameResolver
             return HostsFile.Empty;
         }
 
-        long now = _clock.GetUtcNow().UtcTicks;
+        // A monotonic timestamp: setting the wall clock back does not stop the checks.
+        long now = _clock.GetTimestamp();
         if (now < Volatile.Read(ref _nextHostsCheckTicks))
         {
             return _hosts;
@@ -166,7 +169,7 @@ public sealed class ClientNameResolver
                 return _hosts;
             }
 
-            _nextHostsCheckTicks = now + HostsCheckInterval.Ticks;
+            _nextHostsCheckTicks = now + IntervalIn(_clock);
             try
             {
                 var file = new FileInfo(_hostsPath);
