@@ -4,30 +4,54 @@ namespace Mta.Perf.Tests;
 
 public class OptionReaderTests
 {
+    public static TheoryData<string, TimeSpan> Times => new()
+    {
+        { "60s", TimeSpan.FromSeconds(60) },
+        { "500ms", TimeSpan.FromMilliseconds(500) },
+        { "2m", TimeSpan.FromMinutes(2) },
+        { "1h", TimeSpan.FromHours(1) },
+        { "1.5", TimeSpan.FromSeconds(1.5) },
+        { "1e3s", TimeSpan.FromSeconds(1000) },
+        { "0", TimeSpan.Zero },
+    };
+
+    // Days are not a unit; the last three do not fit in a TimeSpan.
+    public static TheoryData<string> NotTimes => ["", "ms", "soon", "-1s", "5d", "NaN", "1e400", "1e300s", "922337203686"];
+
+    public static TheoryData<string, string, string> ValuesOfTheWrongForm => new()
+    {
+        { "--count", "0", "a whole number from 1 to 100" },
+        { "--count", "+5", "a whole number from 1 to 100" },
+        { "--count", "99999999999999999999", "a whole number from 1 to 100" },
+        { "--rate", "Infinity", "a number greater than zero" },
+        { "--share", "1.01", "a number from 0 to 1" },
+        { "--word", "a b", "lower-case letters" },
+        { "--word", "", "lower-case letters" },
+        { "--address", "nowhere", "an IP address" },
+    };
+
+    public static TheoryData<string[], string> CommandLinesThatDoNotParse => new()
+    {
+        { ["--wait", "soon"], "--wait: 'soon' is not a time such as 60s, 500ms or 2m" },
+        { ["--wait", "0ms"], "--wait must be greater than zero" },
+        { ["--file", ""], "--file must not be empty" },
+        { ["--count"], "--count needs a value" },
+        { ["--count", "--flag"], "--count needs a value" },
+        { ["--flag", "--colour", "red"], "unknown option '--colour'" },
+        { ["stray"], "unknown option 'stray'" },
+        { ["--flag", "--count", "13"], "--flag and an unlucky --count do not go together" },
+    };
+
     [Theory]
-    [InlineData("60s", 60.0)]
-    [InlineData("500ms", 0.5)]
-    [InlineData("2m", 120.0)]
-    [InlineData("1h", 3600.0)]
-    [InlineData("1.5", 1.5)]
-    [InlineData("0", 0.0)]
-    [InlineData("1e3s", 1000.0)]
-    public void Reads_a_time_with_an_optional_unit(string text, double seconds)
+    [MemberData(nameof(Times))]
+    public void Reads_a_time_with_an_optional_unit(string text, TimeSpan expected)
     {
         Assert.True(OptionReader.TryParseTime(text, out var time));
-        Assert.Equal(TimeSpan.FromSeconds(seconds), time);
+        Assert.Equal(expected, time);
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("ms")]
-    [InlineData("soon")]
-    [InlineData("-1s")]
-    [InlineData("5d")]
-    [InlineData("NaN")]
-    [InlineData("1e400")]
-    [InlineData("1e300s")]
-    [InlineData("922337203686")]
+    [MemberData(nameof(NotTimes))]
     public void Refuses_what_is_not_a_time_that_fits(string text) =>
         Assert.False(OptionReader.TryParseTime(text, out _));
 
@@ -46,28 +70,14 @@ public class OptionReaderTests
         Assert.Equal(7, Parse(["--count", "3", "--count", "7"])!.Count);
 
     [Theory]
-    [InlineData(new[] { "--count", "0" }, "--count must be a whole number from 1 to 100, not '0'")]
-    [InlineData(new[] { "--count", "+5" }, "--count must be a whole number from 1 to 100, not '+5'")]
-    [InlineData(new[] { "--count", "99999999999999999999" }, "--count must be a whole number from 1 to 100, not '99999999999999999999'")]
-    [InlineData(new[] { "--rate", "0" }, "--rate must be a number greater than zero, not '0'")]
-    [InlineData(new[] { "--rate", "Infinity" }, "--rate must be a number greater than zero, not 'Infinity'")]
-    [InlineData(new[] { "--share", "1.01" }, "--share must be a number from 0 to 1, not '1.01'")]
-    [InlineData(new[] { "--wait", "soon" }, "--wait: 'soon' is not a time such as 60s, 500ms or 2m")]
-    [InlineData(new[] { "--wait", "0ms" }, "--wait must be greater than zero")]
-    [InlineData(new[] { "--file", "" }, "--file must not be empty")]
-    [InlineData(new[] { "--word", "a b" }, "--word must be lower-case letters, not 'a b'")]
-    [InlineData(new[] { "--word", "" }, "--word must be lower-case letters, not ''")]
-    [InlineData(new[] { "--address", "nowhere" }, "--address must be an IP address, not 'nowhere'")]
-    [InlineData(new[] { "--count" }, "--count needs a value")]
-    [InlineData(new[] { "--count", "--flag" }, "--count needs a value")]
-    [InlineData(new[] { "--flag", "--colour", "red" }, "unknown option '--colour'")]
-    [InlineData(new[] { "stray" }, "unknown option 'stray'")]
-    [InlineData(new[] { "--flag", "--count", "13" }, "--flag and an unlucky --count do not go together")]
-    public void Refuses_the_first_problem_with_its_message(string[] args, string message)
-    {
-        Assert.Null(OptionReader.Parse(args, new ToyOptions(), ReadOption, FindConflict, out _, out var error));
-        Assert.Equal(message, error);
-    }
+    [MemberData(nameof(ValuesOfTheWrongForm))]
+    public void Refuses_a_value_of_the_wrong_form_naming_the_option_and_the_form(string name, string value, string expected) =>
+        Assert.Equal($"{name} must be {expected}, not '{value}'", Error([name, value]));
+
+    [Theory]
+    [MemberData(nameof(CommandLinesThatDoNotParse))]
+    public void Refuses_the_first_problem_with_its_message(string[] args, string message) =>
+        Assert.Equal(message, Error(args));
 
     [Theory]
     [InlineData("--help")]
@@ -85,6 +95,12 @@ public class OptionReaderTests
     {
         OptionReader.Parse(["--flag"], new ToyOptions(), ReadOption, FindConflict, out var showHelp, out _);
         Assert.False(showHelp);
+    }
+
+    private static string? Error(string[] args)
+    {
+        Assert.Null(OptionReader.Parse(args, new ToyOptions(), ReadOption, FindConflict, out _, out var error));
+        return error;
     }
 
     private static ToyOptions? Parse(string[] args)
