@@ -1,4 +1,4 @@
-using System.Globalization;
+using Mta.Perf.Common;
 
 namespace Mta.LoadGen;
 
@@ -115,129 +115,46 @@ internal sealed record LoadGenOptions
         """;
 
     /// <summary>Parses the command line; returns null options with <paramref name="error"/> set when it is invalid.</summary>
-    public static LoadGenOptions? Parse(IReadOnlyList<string> args, out bool showHelp, out string? error)
+    public static LoadGenOptions? Parse(IReadOnlyList<string> args, out bool showHelp, out string? error) =>
+        OptionReader.Parse(args, new LoadGenOptions(), ReadOption, FindConflict, out showHelp, out error);
+
+    private static LoadGenOptions? ReadOption(OptionReader option, LoadGenOptions options) => option.Name switch
     {
-        showHelp = false;
-        error = null;
-        var options = new LoadGenOptions();
-        try
-        {
-            for (var i = 0; i < args.Count; i++)
-            {
-                var name = args[i];
-                string Value()
-                {
-                    if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    {
-                        throw new FormatException($"{name} needs a value");
-                    }
+        "--host" => options with { Host = option.NonEmpty() },
+        "--port" => options with { Port = (int)option.Integer(1, 65_535) },
+        "--sessions" => options with { Sessions = (int)option.Integer(1, 10_000) },
+        "--messages" => options with { Messages = option.Integer(1, long.MaxValue) },
+        "--size" => options with { Size = (int)option.Integer(2, 1L << 30) },
+        "--recipients" => options with { Recipients = (int)option.Integer(1, MaxRecipients) },
+        "--rcpt-domain" => options with { RcptDomain = AddressText(option) },
+        "--from" => options with { From = AddressText(option) },
+        "--helo" => options with { Helo = AddressText(option) },
+        "--reuse" => options with { Reuse = true },
+        "--no-reuse" => options with { Reuse = false },
+        "--pipelining" => options with { Pipelining = true },
+        "--no-pipelining" => options with { Pipelining = false },
+        "--duration" => options with { Duration = option.Time(allowZero: false) },
+        "--rate" => options with { Rate = option.PositiveNumber() },
+        "--warmup" => options with { Warmup = option.Time(allowZero: true) },
+        "--timeout" => options with { ReplyTimeout = option.Time(allowZero: false) },
+        "--json" => options with { JsonPath = option.NonEmpty() },
+        "--maildir" => options with { MaildirPath = option.NonEmpty() },
+        "--drain-timeout" => options with { DrainTimeout = option.Time(allowZero: true) },
+        "--starttls" => options with { StartTls = true },
+        "--tls-cert" => options with { TlsCertFile = option.NonEmpty() },
+        "--tls-key" => options with { TlsKeyFile = option.NonEmpty() },
+        "--tls-ca" => options with { TlsCaFile = option.NonEmpty() },
+        "--idle-sessions" => options with { IdleSessions = (int)option.Integer(1, 100_000) },
+        "--hold" => options with { Hold = option.Time(allowZero: true) },
+        _ => null,
+    };
 
-                    return args[++i];
-                }
-
-                options = name switch
-                {
-                    "--help" or "-h" => options,
-                    "--host" => options with { Host = NonEmpty(name, Value()) },
-                    "--port" => options with { Port = (int)Integer(name, Value(), 1, 65_535) },
-                    "--sessions" => options with { Sessions = (int)Integer(name, Value(), 1, 10_000) },
-                    "--messages" => options with { Messages = Integer(name, Value(), 1, long.MaxValue) },
-                    "--size" => options with { Size = (int)Integer(name, Value(), 2, 1L << 30) },
-                    "--recipients" => options with { Recipients = (int)Integer(name, Value(), 1, MaxRecipients) },
-                    "--rcpt-domain" => options with { RcptDomain = AddressText(name, Value()) },
-                    "--from" => options with { From = AddressText(name, Value()) },
-                    "--helo" => options with { Helo = AddressText(name, Value()) },
-                    "--reuse" => options with { Reuse = true },
-                    "--no-reuse" => options with { Reuse = false },
-                    "--pipelining" => options with { Pipelining = true },
-                    "--no-pipelining" => options with { Pipelining = false },
-                    "--duration" => options with { Duration = Time(name, Value(), allowZero: false) },
-                    "--rate" => options with { Rate = Positive(name, Value()) },
-                    "--warmup" => options with { Warmup = Time(name, Value(), allowZero: true) },
-                    "--timeout" => options with { ReplyTimeout = Time(name, Value(), allowZero: false) },
-                    "--json" => options with { JsonPath = NonEmpty(name, Value()) },
-                    "--maildir" => options with { MaildirPath = NonEmpty(name, Value()) },
-                    "--drain-timeout" => options with { DrainTimeout = Time(name, Value(), allowZero: true) },
-                    "--starttls" => options with { StartTls = true },
-                    "--tls-cert" => options with { TlsCertFile = NonEmpty(name, Value()) },
-                    "--tls-key" => options with { TlsKeyFile = NonEmpty(name, Value()) },
-                    "--tls-ca" => options with { TlsCaFile = NonEmpty(name, Value()) },
-                    "--idle-sessions" => options with { IdleSessions = (int)Integer(name, Value(), 1, 100_000) },
-                    "--hold" => options with { Hold = Time(name, Value(), allowZero: true) },
-                    _ => throw new FormatException($"unknown option '{name}'"),
-                };
-                showHelp |= name is "--help" or "-h";
-            }
-
-            if ((options.TlsCertFile is null) != (options.TlsKeyFile is null))
-            {
-                throw new FormatException("--tls-cert and --tls-key go together");
-            }
-
-            if (!options.StartTls && (options.TlsCertFile ?? options.TlsCaFile) is not null)
-            {
-                throw new FormatException("--tls-cert, --tls-key and --tls-ca need --starttls");
-            }
-        }
-        catch (FormatException exception)
-        {
-            error = exception.Message;
-            return null;
-        }
-
-        return options;
-    }
-
-    /// <summary>Parses "60s", "500ms", "2m", "1h" or a bare number of seconds.</summary>
-    internal static TimeSpan ParseTime(string text)
-    {
-        var (number, scale) = text switch
-        {
-            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
-            _ when text.EndsWith('s') => (text[..^1], 1.0),
-            _ when text.EndsWith('m') => (text[..^1], 60.0),
-            _ when text.EndsWith('h') => (text[..^1], 3600.0),
-            _ => (text, 1.0),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
-        {
-            throw new FormatException($"'{text}' is not a time such as 60s, 500ms or 2m");
-        }
-
-        return TimeSpan.FromSeconds(value * scale);
-    }
-
-    private static TimeSpan Time(string name, string text, bool allowZero)
-    {
-        TimeSpan value;
-        try
-        {
-            value = ParseTime(text);
-        }
-        catch (FormatException exception)
-        {
-            throw new FormatException($"{name}: {exception.Message}");
-        }
-
-        return value > TimeSpan.Zero || allowZero ? value : throw new FormatException($"{name} must be greater than zero");
-    }
-
-    private static long Integer(string name, string text, long min, long max) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new FormatException($"{name} must be a whole number from {min} to {max}, not '{text}'");
-
-    private static double Positive(string name, string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value > 0
-            ? value
-            : throw new FormatException($"{name} must be a number greater than zero, not '{text}'");
-
-    private static string NonEmpty(string name, string text) =>
-        text.Length > 0 ? text : throw new FormatException($"{name} must not be empty");
+    private static string? FindConflict(LoadGenOptions options) =>
+        (options.TlsCertFile is null) != (options.TlsKeyFile is null) ? "--tls-cert and --tls-key go together"
+        : !options.StartTls && (options.TlsCertFile ?? options.TlsCaFile) is not null ? "--tls-cert, --tls-key and --tls-ca need --starttls"
+        : null;
 
     /// <summary>Values that go into SMTP commands: no spaces, brackets or control characters.</summary>
-    private static string AddressText(string name, string text) =>
-        text.Length > 0 && text.All(c => c is > ' ' and < (char)127 and not '<' and not '>')
-            ? text
-            : throw new FormatException($"{name} must be printable ASCII without spaces or angle brackets, not '{text}'");
+    private static string AddressText(OptionReader option) =>
+        option.Text(c => c is > ' ' and < (char)127 and not '<' and not '>', "printable ASCII without spaces or angle brackets");
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Net;
+using Mta.Perf.Common;
 
 namespace Mta.Sink;
 
@@ -67,122 +67,41 @@ internal sealed record SinkOptions
         """;
 
     /// <summary>Parses the command line; returns null with <paramref name="error"/> set when it is invalid.</summary>
-    public static SinkOptions? Parse(IReadOnlyList<string> args, out bool showHelp, out string? error)
+    public static SinkOptions? Parse(IReadOnlyList<string> args, out bool showHelp, out string? error) =>
+        OptionReader.Parse(args, new SinkOptions(), ReadOption, FindConflict, out showHelp, out error);
+
+    private static SinkOptions? ReadOption(OptionReader option, SinkOptions options) => option.Name switch
     {
-        showHelp = false;
-        error = null;
-        var options = new SinkOptions();
-        try
-        {
-            for (var i = 0; i < args.Count; i++)
-            {
-                var name = args[i];
-                string Value()
-                {
-                    if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    {
-                        throw new FormatException($"{name} needs a value");
-                    }
+        "--host" => options with { Address = IpAddress(option) },
+        "--port" => options with { Port = (int)option.Integer(0, 65_535) },
+        "--port-file" => options with { PortFile = option.NonEmpty() },
+        "--hostname" => options with { HostName = HostNameText(option) },
+        "--tls-cert" => options with { TlsCertFile = option.NonEmpty() },
+        "--tls-key" => options with { TlsKeyFile = option.NonEmpty() },
+        "--defer-rate" => options with { DeferRate = option.Share() },
+        "--reject-rate" => options with { RejectRate = option.Share() },
+        "--latency" => options with { Latency = option.Time(allowZero: true) },
+        "--seed" => options with { Seed = (int)option.Integer(0, int.MaxValue) },
+        "--series" => options with { SeriesPath = option.NonEmpty() },
+        "--interval" => options with { Interval = option.Time(allowZero: false) },
+        "--duration" => options with { Duration = option.Time(allowZero: false) },
+        "--quiet" => options with { Quiet = true },
+        _ => null,
+    };
 
-                    return args[++i];
-                }
+    private static string? FindConflict(SinkOptions options) =>
+        (options.TlsCertFile is null) != (options.TlsKeyFile is null) ? "--tls-cert and --tls-key go together"
+        : options.DeferRate + options.RejectRate > 1 ? "--defer-rate and --reject-rate add up to more than 1"
+        : null;
 
-                options = name switch
-                {
-                    "--help" or "-h" => options,
-                    "--host" => options with { Address = IpAddress(name, Value()) },
-                    "--port" => options with { Port = (int)Integer(name, Value(), 0, 65_535) },
-                    "--port-file" => options with { PortFile = NonEmpty(name, Value()) },
-                    "--hostname" => options with { HostName = HostNameText(name, Value()) },
-                    "--tls-cert" => options with { TlsCertFile = NonEmpty(name, Value()) },
-                    "--tls-key" => options with { TlsKeyFile = NonEmpty(name, Value()) },
-                    "--defer-rate" => options with { DeferRate = Share(name, Value()) },
-                    "--reject-rate" => options with { RejectRate = Share(name, Value()) },
-                    "--latency" => options with { Latency = Time(name, Value(), allowZero: true) },
-                    "--seed" => options with { Seed = (int)Integer(name, Value(), 0, int.MaxValue) },
-                    "--series" => options with { SeriesPath = NonEmpty(name, Value()) },
-                    "--interval" => options with { Interval = Time(name, Value(), allowZero: false) },
-                    "--duration" => options with { Duration = Time(name, Value(), allowZero: false) },
-                    "--quiet" => options with { Quiet = true },
-                    _ => throw new FormatException($"unknown option '{name}'"),
-                };
-                showHelp |= name is "--help" or "-h";
-            }
-
-            if ((options.TlsCertFile is null) != (options.TlsKeyFile is null))
-            {
-                throw new FormatException("--tls-cert and --tls-key go together");
-            }
-
-            if (options.DeferRate + options.RejectRate > 1)
-            {
-                throw new FormatException("--defer-rate and --reject-rate add up to more than 1");
-            }
-        }
-        catch (FormatException exception)
-        {
-            error = exception.Message;
-            return null;
-        }
-
-        return options;
-    }
-
-    /// <summary>Parses "60s", "500ms", "2m", "1h" or a bare number of seconds.</summary>
-    internal static TimeSpan ParseTime(string text)
+    /// <summary>An address to listen on; brackets around an IPv6 address are allowed.</summary>
+    private static IPAddress IpAddress(OptionReader option)
     {
-        var (number, scale) = text switch
-        {
-            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
-            _ when text.EndsWith('s') => (text[..^1], 1.0),
-            _ when text.EndsWith('m') => (text[..^1], 60.0),
-            _ when text.EndsWith('h') => (text[..^1], 3600.0),
-            _ => (text, 1.0),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
-        {
-            throw new FormatException($"'{text}' is not a time such as 60s, 500ms or 2m");
-        }
-
-        return TimeSpan.FromSeconds(value * scale);
+        var text = option.Value();
+        return IPAddress.TryParse(text.Trim('[', ']'), out var address) ? address : throw option.Invalid(text, "an IP address");
     }
-
-    private static TimeSpan Time(string name, string text, bool allowZero)
-    {
-        TimeSpan value;
-        try
-        {
-            value = ParseTime(text);
-        }
-        catch (FormatException exception)
-        {
-            throw new FormatException($"{name}: {exception.Message}");
-        }
-
-        return value > TimeSpan.Zero || allowZero ? value : throw new FormatException($"{name} must be greater than zero");
-    }
-
-    private static long Integer(string name, string text, long min, long max) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new FormatException($"{name} must be a whole number from {min} to {max}, not '{text}'");
-
-    private static double Share(string name, string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1
-            ? value
-            : throw new FormatException($"{name} must be a number from 0 to 1, not '{text}'");
-
-    private static IPAddress IpAddress(string name, string text) =>
-        IPAddress.TryParse(text.Trim('[', ']'), out var address)
-            ? address
-            : throw new FormatException($"{name} must be an IP address, not '{text}'");
-
-    private static string NonEmpty(string name, string text) =>
-        text.Length > 0 ? text : throw new FormatException($"{name} must not be empty");
 
     /// <summary>The name goes into replies: letters, digits, dots and hyphens only.</summary>
-    private static string HostNameText(string name, string text) =>
-        text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')
-            ? text
-            : throw new FormatException($"{name} must be a host name (letters, digits, dots, hyphens), not '{text}'");
+    private static string HostNameText(OptionReader option) =>
+        option.Text(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-', "a host name (letters, digits, dots, hyphens)");
 }
