@@ -77,7 +77,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             }
             foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, false, nexthopTls.Dsn!, _hop.Name,
                          nexthopTls.Reason!, "none (TLS policy unusable)"))
-                Sender.Tell(outcome);
+                Sender.Tell(outcome with { Attempt = request.Attempt });
             return;
         }
         var now = _context.Clock.GetUtcNow();
@@ -85,11 +85,11 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         {
             foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, false, "4.4.1", _hop.Name,
                          $"delivery temporarily suspended: {_deadReason}"))
-                Sender.Tell(outcome);
+                Sender.Tell(outcome with { Attempt = request.Attempt });
             return;
         }
         if (_window.IsDead) _window.Revive();
-        _pending.AddLast(new Job(request.Envelope, request.Indexes.ToList(), Sender));
+        _pending.AddLast(new Job(request.Envelope, request.Indexes.ToList(), Sender, request.Attempt));
         Pump();
     }
 
@@ -194,7 +194,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
     private void OnJobDone(JobDone done)
     {
         _busy--;
-        foreach (var outcome in done.Outcomes) done.Job.ReplyTo.Tell(outcome);
+        foreach (var outcome in done.Outcomes) done.Job.ReplyTo.Tell(outcome with { Attempt = done.Job.Attempt });
         if (done.ConnectionFailed)
         {
             _window.Failure(_busy);
@@ -208,7 +208,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
                     _pending.RemoveFirst();
                     foreach (var outcome in DeliveryOutcomes.ForAll(waiting.Value.Envelope.QueueId, waiting.Value.Indexes, false, "4.4.1", _hop.Name,
                                  $"delivery temporarily suspended: {_deadReason}"))
-                        waiting.Value.ReplyTo.Tell(outcome);
+                        waiting.Value.ReplyTo.Tell(outcome with { Attempt = waiting.Value.Attempt });
                 }
             }
         }
@@ -263,7 +263,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         base.PostStop();
     }
 
-    private sealed record Job(MessageEnvelope Envelope, List<int> Indexes, IActorRef ReplyTo);
+    private sealed record Job(MessageEnvelope Envelope, List<int> Indexes, IActorRef ReplyTo, long Attempt);
 
     private sealed record Idle(SmtpClientConnection Connection, ConnectionTls Tls, int Sent);
 

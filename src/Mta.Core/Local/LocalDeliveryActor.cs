@@ -58,10 +58,10 @@ public sealed class LocalDeliveryActor : ReceiveActor
         var queueId = request.Envelope.QueueId;
         return result.Outcome switch
         {
-            MaildirOutcome.Delivered => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Delivered, "2.0.0", "local", "delivered to maildir"),
-            MaildirOutcome.AlreadyDelivered => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Delivered, "2.0.0", "local", "already in maildir"),
-            _ when result.IsTransient => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Deferred, "4.3.0", "local", result.Error ?? "maildir delivery failed"),
-            _ => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Bounced, "5.1.3", "local", result.Error ?? "maildir delivery failed"),
+            MaildirOutcome.Delivered => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Delivered, "2.0.0", "local", "delivered to maildir", request.Attempt),
+            MaildirOutcome.AlreadyDelivered => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Delivered, "2.0.0", "local", "already in maildir", request.Attempt),
+            _ when result.IsTransient => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Deferred, "4.3.0", "local", result.Error ?? "maildir delivery failed", request.Attempt),
+            _ => new DeliveryOutcome(queueId, request.Index, DeliveryResult.Bounced, "5.1.3", "local", result.Error ?? "maildir delivery failed", request.Attempt),
         };
     }
 

@@ -45,6 +45,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
     private readonly HashSet<QueueEntry> _inFlight = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _owingNotices = new(StringComparer.Ordinal);
     private int _active;
+    private long _lastAttempt;
     private int _eventsSinceSnapshot;
     private bool _snapshotInProgress;
 
@@ -182,6 +183,13 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         var envelope = entry.Envelope;
         var now = _clock.GetUtcNow();
         var progress = entry.Progress[outcome.Index];
+        if (outcome.Attempt != 0 && progress.InFlight && outcome.Attempt != progress.CurrentAttempt)
+        {
+            // An attempt given up at its deadline answered after the recipient was handed out again:
+            // the attempt now running will answer for it.
+            QueueLog.LateOutcome(_log, outcome.QueueId, envelope.Recipients[outcome.Index].Address, outcome.Detail);
+            return;
+        }
         IQueueEvent e = outcome.Result switch
         {
             DeliveryResult.Delivered => new RecipientDelivered(outcome.QueueId, outcome.Index, outcome.Detail, outcome.Relay),
@@ -511,7 +519,7 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
         {
             if (entry.Progress[i].Status != RecipientStatus.Pending) continue;
             Self.Tell(new DeliveryOutcome(entry.Envelope.QueueId, i, DeliveryResult.Deferred, "4.4.0", "none",
-                $"the delivery attempt did not report back within {AttemptTimeout.TotalMinutes:0} minutes; retrying later"));
+                $"the delivery attempt did not report back within {AttemptTimeout.TotalMinutes:0} minutes; retrying later", entry.Progress[i].CurrentAttempt));
         }
     }
 
@@ -531,9 +539,14 @@ public sealed class QueueActor : ReceivePersistentActor, IWithTimers
             _inFlight.Add(entry);
         }
         entry.InFlight += indexes.Count;
-        foreach (var index in indexes) entry.Progress[index].InFlight = true;
+        var attempt = ++_lastAttempt;
+        foreach (var index in indexes)
+        {
+            entry.Progress[index].InFlight = true;
+            entry.Progress[index].CurrentAttempt = attempt;
+        }
         entry.AttemptDeadlineUnixMs = (_clock.GetUtcNow() + AttemptTimeout).ToUnixTimeMilliseconds();
-        _delivery.Tell(new DeliverRecipients(entry.Envelope, indexes, replayed));
+        _delivery.Tell(new DeliverRecipients(entry.Envelope, indexes, replayed, attempt));
     }
 
     /// <summary>The attempt for one recipient reported; an outcome for a recipient not in flight (a late one, after its attempt was abandoned) ends nothing.</summary>

@@ -32,6 +32,9 @@ internal static partial class QueueLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{QueueId}: could not queue the non-delivery notification, will try again: {Reason}")]
     public static partial void NoticeFailed(ILogger logger, string queueId, string reason);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "{QueueId}: to=<{Recipient}>: an attempt given up earlier answered late, after the recipient was handed out again; ignored ({Detail})")]
+    public static partial void LateOutcome(ILogger logger, string queueId, string recipient, string detail);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Could not trim the queue journal: {Reason}")]
     public static partial void TrimFailed(ILogger logger, Exception cause, string reason);
 }

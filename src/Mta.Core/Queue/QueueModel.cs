@@ -84,6 +84,9 @@ public sealed class RecipientProgress
     /// </summary>
     public bool InFlight { get; set; }
 
+    /// <summary>The number of the attempt in flight (not journaled): an outcome of an older one is late.</summary>
+    public long CurrentAttempt { get; set; }
+
     /// <summary>Final states need no more work.</summary>
     public bool IsFinal => Status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Relayed;
 

@@ -27,18 +27,20 @@ public static class QueueProtocol
     /// <summary>Told to the session: the message could not be made durable; nothing was queued.</summary>
     public sealed record EnqueueFailed(string QueueId, string Reason);
 
-    /// <summary>Ask the delivery agent to deliver one recipient.</summary>
-    public sealed record DeliverRecipient(MessageEnvelope Envelope, int Index, bool Replayed);
+    /// <summary>Ask the delivery agent to deliver one recipient; its outcome carries <paramref name="Attempt"/> back.</summary>
+    public sealed record DeliverRecipient(MessageEnvelope Envelope, int Index, bool Replayed, long Attempt = 0);
 
     /// <summary>Ask the delivery agents to deliver some recipients of a message; the router splits them by nexthop.</summary>
-    public sealed record DeliverRecipients(MessageEnvelope Envelope, IReadOnlyList<int> Indexes, bool Replayed);
+    /// <param name="Attempt">The queue's number for this attempt, carried back in every outcome so that a late one is recognised.</param>
+    public sealed record DeliverRecipients(MessageEnvelope Envelope, IReadOnlyList<int> Indexes, bool Replayed, long Attempt = 0);
 
     /// <summary>
     /// The delivery agent's outcome for one recipient: <paramref name="Dsn"/> is the RFC 3463
     /// status ("2.0.0"), <paramref name="Relay"/> where it went ("local", "mx.example.com[192.0.2.1]:25"),
-    /// <paramref name="Detail"/> the reply or error text.
+    /// <paramref name="Detail"/> the reply or error text, <paramref name="Attempt"/> the attempt it answers
+    /// (0: unnumbered, taken as the current one).
     /// </summary>
-    public sealed record DeliveryOutcome(string QueueId, int Index, DeliveryResult Result, string Dsn, string Relay, string Detail) : IQueueCommand;
+    public sealed record DeliveryOutcome(string QueueId, int Index, DeliveryResult Result, string Dsn, string Relay, string Detail, long Attempt = 0) : IQueueCommand;
 
     /// <summary>Ask the bounce agent for a delivery status notification to the original's sender.</summary>
     public sealed record SendNotice(MessageEnvelope Original, IReadOnlyList<Bounce.DsnRecipient> Recipients, Bounce.DsnKind Kind);

@@ -28,7 +28,7 @@ public sealed class DeliveryRouter : ReceiveActor
                 var hop = domain.Length == 0 || isLocalDomain(domain) ? null : transports.Resolve(domain);
                 if (hop is null || hop.Local)
                 {
-                    local.Tell(new DeliverRecipient(request.Envelope, index, request.Replayed), Sender);
+                    local.Tell(new DeliverRecipient(request.Envelope, index, request.Replayed, request.Attempt), Sender);
                 }
                 else
                 {
@@ -39,7 +39,7 @@ public sealed class DeliveryRouter : ReceiveActor
             }
             if (byHop is null) return;
             foreach (var (hop, indexes) in byHop)
-                NextHopActor(hop, remote).Tell(new DeliverRecipients(request.Envelope, indexes, request.Replayed), Sender);
+                NextHopActor(hop, remote).Tell(new DeliverRecipients(request.Envelope, indexes, request.Replayed, request.Attempt), Sender);
         });
         Receive<ReviveDestinations>(revive =>
         {

@@ -405,6 +405,44 @@ public sealed class QueueActorSpec : TestKit
     }
 
     [Fact]
+    public async Task A_late_outcome_of_an_attempt_given_up_should_not_speak_for_the_attempt_running_now()
+    {
+        var delivery = CreateTestProbe();
+        var queue = StartQueue(delivery);
+        var request = await RequestAsync("a@remote.test");
+        queue.Tell(new CommitBatch([request]));
+        ExpectMsg<Enqueued>();
+        var givenUp = delivery.ExpectMsg<DeliverRecipients>();
+
+        _clock.Advance(QueueActor.AttemptTimeout + TimeSpan.FromSeconds(1));
+        queue.Tell(RetryTick.Instance);
+        AwaitAssert(() =>
+        {
+            queue.Tell(ListMessages.Instance);
+            Assert.Equal(RecipientStatus.Deferred, Assert.Single(ExpectMsg<QueueListing>().Messages).Recipients[0].Status);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        queue.Tell(FlushQueue.Instance);
+        ExpectMsg<AdminResult>();
+        delivery.ExpectMsg<ReviveDestinations>();
+        var running = delivery.ExpectMsg<DeliverRecipients>();
+        Assert.NotEqual(givenUp.Attempt, running.Attempt);
+
+        // The first attempt answers late that it failed for good: the attempt running now still decides.
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Bounced, "5.1.1", "mx[192.0.2.1]:25", "550 no such user", givenUp.Attempt), delivery);
+        // Journal writes complete in order: once a later message is queued, the late outcome would have been applied.
+        await SettleAsync(queue, delivery);
+        queue.Tell(new ShowMessage(request.Envelope.QueueId));
+        Assert.Equal(RecipientStatus.Pending, Assert.Single(ExpectMsg<QueueListing>().Messages).Recipients[0].Status);
+
+        queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx[192.0.2.1]:25", "250 ok", running.Attempt), delivery);
+        AwaitAssert(() =>
+        {
+            queue.Tell(new ShowMessage(request.Envelope.QueueId));
+            Assert.Empty(ExpectMsg<QueueListing>().Messages);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
     public async Task A_deleted_message_whose_attempt_never_reports_should_free_its_delivery_slot()
     {
         var delivery = CreateTestProbe();
