@@ -67,6 +67,15 @@ public sealed class ServerTls
     /// <summary>Handshake options with the current certificate.</summary>
     public SslServerAuthenticationOptions Options => _files.Current.Options;
 
+    /// <summary>Drops what a failed handshake's client sent; a finished one is cleared by <see cref="Describe"/>.</summary>
+    public void Forget(SslStream ssl)
+    {
+        ArgumentNullException.ThrowIfNull(ssl);
+        if (!_sentChains.TryGetValue(ssl, out var sent)) return;
+        _sentChains.Remove(ssl);
+        foreach (var copy in sent) copy.Dispose();
+    }
+
     /// <summary>Facts about the client after a finished handshake.</summary>
     public TlsFacts Describe(SslStream ssl)
     {

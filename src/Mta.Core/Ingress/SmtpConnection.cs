@@ -228,6 +228,7 @@ public sealed class SmtpConnection : ISmtpConnection
         {
             if (_options.TlsLogLevel > 0)
                 _logger.LogInformation("TLS handshake failed with {ClientName}[{Client}]: {Reason}", _clientName, RemoteEndPoint.Address, e.Message);
+            tls.Forget(ssl);
             await ssl.DisposeAsync().ConfigureAwait(false);
             return false;
         }
