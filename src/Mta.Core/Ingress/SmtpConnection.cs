@@ -51,6 +51,12 @@ public sealed class SmtpConnection : ISmtpConnection
     private readonly ILogger _logger;
     private readonly Channel<Instruction> _instructions = Channel.CreateUnbounded<Instruction>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _abort = new();
+
+    // One timer for every wait of the connection (a read, the actor's next instruction), re-armed
+    // for each: the first wait that runs out ends the connection, so it never needs resetting.
+    // An abort cancels it too, so a wait needs only its token.
+    private readonly CancellationTokenSource _waitLimit;
+    private readonly CancellationTokenRegistration _abortEndsWaits;
     private readonly SmtpLineReader _lines = new();
     private readonly DataDecoder _decoder = new();
     private readonly RequestDeadline _deadline;
@@ -80,6 +86,8 @@ public sealed class SmtpConnection : ISmtpConnection
         _stream = new NetworkStream(socket, ownsSocket: false);
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        _waitLimit = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.Clock);
+        _abortEndsWaits = _abort.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _waitLimit);
     }
 
     /// <summary>The client.</summary>
@@ -185,6 +193,8 @@ public sealed class SmtpConnection : ISmtpConnection
             finally
             {
                 // Whatever closing met, the connection is over: the listener and shutdown wait on this.
+                _abortEndsWaits.Dispose();
+                _waitLimit.Dispose();
                 _completion.TrySetResult();
             }
         }
@@ -263,15 +273,18 @@ public sealed class SmtpConnection : ISmtpConnection
     private async Task<Instruction?> NextInstructionAsync()
     {
         if (_instructions.Reader.TryRead(out var ready)) return ready;
-        using var timeout = new CancellationTokenSource(_options.Timeout, _options.Clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
+        _waitLimit.CancelAfter(_options.Timeout);
         try
         {
-            return await _instructions.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+            return await _instructions.Reader.ReadAsync(_waitLimit.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
         {
             return null;
+        }
+        finally
+        {
+            _waitLimit.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -467,16 +480,19 @@ public sealed class SmtpConnection : ISmtpConnection
         }
         var remaining = _deadline.Remaining(_options.Clock.GetUtcNow());
         if (remaining <= TimeSpan.Zero) throw new TimeoutException();
-        using var timeout = new CancellationTokenSource(remaining, _options.Clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
+        _waitLimit.CancelAfter(remaining);
         ReadResult result;
         try
         {
-            result = await _input.ReadAsync(linked.Token).ConfigureAwait(false);
+            result = await _input.ReadAsync(_waitLimit.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
         {
             throw new TimeoutException();
+        }
+        finally
+        {
+            _waitLimit.CancelAfter(Timeout.InfiniteTimeSpan);
         }
         _buffer = result.Buffer;
         _holdingBuffer = true;
