@@ -41,6 +41,10 @@ public sealed class ExampleConfigurationTests : IDisposable
         MtaSettings settings = Load("mta.conf");
 
         Assert.Equal("mx1.example.com", settings.MyHostname);
+        Assert.Equal(["mx1.example.com", "localhost", "example.com"], settings.MyDestination);
+        Assert.Equal(50L * 1024 * 1024, settings.Smtpd.MessageSizeLimit);
+        Assert.Equal(TimeSpan.FromSeconds(300), settings.Smtpd.Timeout);
+        Assert.Equal(TimeSpan.FromDays(1), settings.Queue.BounceQueueLifetime);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Smtpd.GreetPause);
         Assert.Equal(SmtpdTlsLevel.May, settings.SmtpdTls.Level);
         Assert.Equal(TlsLevel.May, settings.SmtpTls.Level);

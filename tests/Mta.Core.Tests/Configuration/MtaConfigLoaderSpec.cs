@@ -279,34 +279,4 @@ public sealed class MtaConfigLoaderSpec : IDisposable
 
         Assert.Equal("/srv/mta \"quoted\" ${HOME}", config.GetString("mta.data-dir"));
     }
-
-    [Fact]
-    public void The_operator_example_should_load_and_validate()
-    {
-        string example = FindRepositoryFile(Path.Combine("hocon", "mta.conf"));
-        string recipients = _folder.Write("local-recipients", "postmaster ok\n");
-        var environment = new Dictionary<string, string?> { ["MTA__LOCAL_RECIPIENTS"] = recipients };
-
-        MtaSettings settings = MtaSettings.Create(MtaConfigLoader.Load(example, environment));
-
-        Assert.Equal("mx1.example.com", settings.MyHostname);
-        Assert.Equal(["mx1.example.com", "localhost", "example.com"], settings.MyDestination);
-        Assert.Equal(50L * 1024 * 1024, settings.Smtpd.MessageSizeLimit);
-        Assert.Equal(TimeSpan.FromSeconds(300), settings.Smtpd.Timeout);
-        Assert.Equal(TimeSpan.FromDays(1), settings.Queue.BounceQueueLifetime);
-    }
-
-    private static string FindRepositoryFile(string relativePath)
-    {
-        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            string candidate = Path.Combine(folder.FullName, relativePath);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"{relativePath} not found above {AppContext.BaseDirectory}");
-    }
 }
