@@ -75,17 +75,17 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
                 Context.GetLogger().Warning("TLS policy for {0}: {1}", _hop.Name, nexthopTls.LogDetail);
                 _reportedTlsProblem = nexthopTls.LogDetail;
             }
-            foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, false, nexthopTls.Dsn!, _hop.Name,
+            foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, request.Attempt, false, nexthopTls.Dsn!, _hop.Name,
                          nexthopTls.Reason!, "none (TLS policy unusable)"))
-                Sender.Tell(outcome with { Attempt = request.Attempt });
+                Sender.Tell(outcome);
             return;
         }
         var now = _context.Clock.GetUtcNow();
         if (_window.IsDead && now < _deadUntil)
         {
-            foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, false, "4.4.1", _hop.Name,
+            foreach (var outcome in DeliveryOutcomes.ForAll(request.Envelope.QueueId, request.Indexes, request.Attempt, false, "4.4.1", _hop.Name,
                          $"delivery temporarily suspended: {_deadReason}"))
-                Sender.Tell(outcome with { Attempt = request.Attempt });
+                Sender.Tell(outcome);
             return;
         }
         if (_window.IsDead) _window.Revive();
@@ -138,7 +138,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         {
             // Whatever the failure, the recipients get an outcome (deferred) rather than waiting for the attempt deadline.
             // A local error says nothing about the destination: the window neither grows nor shrinks.
-            return new JobDone(job, DeliveryOutcomes.ForAll(job.Envelope.QueueId, job.Indexes, false, "4.3.0", _hop.Name,
+            return new JobDone(job, DeliveryOutcomes.ForAll(job.Envelope.QueueId, job.Indexes, job.Attempt, false, "4.3.0", _hop.Name,
                 $"local error while delivering, retrying later: {e.GetType().Name}: {e.Message}").ToList(), null, null, connectionId, sent,
                 ConnectionFailed: false, LocalError: true);
         }
@@ -151,7 +151,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         {
             var connected = await _context.Connector.ConnectAsync(_hop, tlsPolicy, job.Envelope.Arrival, CancellationToken.None).ConfigureAwait(false);
             if (connected.Connection is null || connected.Tls is null)
-                return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, connected.Permanent, connected.Dsn, _hop.Name, connected.Reason, connected.TlsSummary).ToList(),
+                return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, job.Attempt, connected.Permanent, connected.Dsn, _hop.Name, connected.Reason, connected.TlsSummary).ToList(),
                     null, null, connectionId, sent, ConnectionFailed: !connected.Permanent);
             connection = connected.Connection;
             tls = connected.Tls;
@@ -167,7 +167,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         try
         {
             result = await connection.SendAsync(job.Envelope, job.Indexes, () => _context.Spool.OpenRead(job.Envelope.Body), CancellationToken.None).ConfigureAwait(false);
-            outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, r.Reply, connection.PeerName, tls.Summary, connection.Capabilities.Dsn)).ToList();
+            outcomes = result.Recipients.Select(r => DeliveryOutcomes.FromReply(queueId, r.Index, job.Attempt, r.Reply, connection.PeerName, tls.Summary, connection.Capabilities.Dsn)).ToList();
         }
         catch (Exception e) when (e is not SmtpClientException)
         {
@@ -181,7 +181,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
             var reason = e.AfterDataDot
                 ? $"lost connection with {connection.PeerName} while sending end of data -- message may be sent more than once: {e.Message}"
                 : e.Message;
-            return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, false, "4.4.2", connection.PeerName, reason, tls.Summary).ToList(),
+            return new JobDone(job, DeliveryOutcomes.ForAll(queueId, job.Indexes, job.Attempt, false, "4.4.2", connection.PeerName, reason, tls.Summary).ToList(),
                 null, null, connectionId, sent, ConnectionFailed: true);
         }
 
@@ -194,7 +194,7 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
     private void OnJobDone(JobDone done)
     {
         _busy--;
-        foreach (var outcome in done.Outcomes) done.Job.ReplyTo.Tell(outcome with { Attempt = done.Job.Attempt });
+        foreach (var outcome in done.Outcomes) done.Job.ReplyTo.Tell(outcome);
         if (done.ConnectionFailed)
         {
             _window.Failure(_busy);
@@ -206,9 +206,9 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
                 while (_pending.First is { } waiting)
                 {
                     _pending.RemoveFirst();
-                    foreach (var outcome in DeliveryOutcomes.ForAll(waiting.Value.Envelope.QueueId, waiting.Value.Indexes, false, "4.4.1", _hop.Name,
+                    foreach (var outcome in DeliveryOutcomes.ForAll(waiting.Value.Envelope.QueueId, waiting.Value.Indexes, waiting.Value.Attempt, false, "4.4.1", _hop.Name,
                                  $"delivery temporarily suspended: {_deadReason}"))
-                        waiting.Value.ReplyTo.Tell(outcome with { Attempt = waiting.Value.Attempt });
+                        waiting.Value.ReplyTo.Tell(outcome);
                 }
             }
         }

@@ -54,6 +54,20 @@ public sealed class QueueActorSpec : TestKit
         return new EnqueueRequest(envelope, writer, TestActor);
     }
 
+    /// <summary>Waits (bounded) until the queue holds no message: outcomes are journaled asynchronously.</summary>
+    private void AwaitEmptyQueue(IActorRef queue) => AwaitAssert(() =>
+    {
+        queue.Tell(ListMessages.Instance);
+        Assert.Empty(ExpectMsg<QueueListing>().Messages);
+    }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
+    /// <summary>Waits (bounded) until <paramref name="queueId"/> has left the queue.</summary>
+    private void AwaitGone(IActorRef queue, string queueId) => AwaitAssert(() =>
+    {
+        queue.Tell(new ShowMessage(queueId));
+        Assert.Empty(ExpectMsg<QueueListing>().Messages);
+    }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
     /// <summary>The queue handles messages in order: once a later commit is answered, everything told before it was handled.</summary>
     private async Task SettleAsync(IActorRef queue, Akka.TestKit.TestProbe delivery)
     {
@@ -113,11 +127,7 @@ public sealed class QueueActorSpec : TestKit
         var attempt = delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(attempt.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "local", "ok"), delivery);
         // The outcome is journaled asynchronously; stop only once it has been written and applied.
-        AwaitAssert(() =>
-        {
-            queue.Tell(ListMessages.Instance);
-            Assert.Empty(ExpectMsg<QueueListing>().Messages);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        AwaitEmptyQueue(queue);
         Stop(queue);
 
         var again = CreateTestProbe();
@@ -321,11 +331,7 @@ public sealed class QueueActorSpec : TestKit
         Assert.Equal(Mta.Core.Bounce.DsnKind.Failure, bounces.ExpectMsg<SendNotice>().Kind);
         restarted.Tell(new NoticeQueued(request.Envelope.QueueId, "NOTICE1", Mta.Core.Bounce.DsnKind.Failure));
         // The notice is journaled asynchronously; the message leaves once that write is done.
-        AwaitAssert(() =>
-        {
-            restarted.Tell(ListMessages.Instance);
-            Assert.Empty(ExpectMsg<QueueListing>().Messages);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        AwaitEmptyQueue(restarted);
     }
 
     [Fact]
@@ -370,11 +376,7 @@ public sealed class QueueActorSpec : TestKit
         delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx[192.0.2.1]:25", "250 ok"), delivery);
-        AwaitAssert(() =>
-        {
-            queue.Tell(ListMessages.Instance);
-            Assert.Empty(ExpectMsg<QueueListing>().Messages);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        AwaitEmptyQueue(queue);
         delivery.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
@@ -435,11 +437,7 @@ public sealed class QueueActorSpec : TestKit
         Assert.Equal(RecipientStatus.Pending, Assert.Single(ExpectMsg<QueueListing>().Messages).Recipients[0].Status);
 
         queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Relayed, "2.0.0", "mx[192.0.2.1]:25", "250 ok", running.Attempt), delivery);
-        AwaitAssert(() =>
-        {
-            queue.Tell(new ShowMessage(request.Envelope.QueueId));
-            Assert.Empty(ExpectMsg<QueueListing>().Messages);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        AwaitGone(queue, request.Envelope.QueueId);
     }
 
     [Fact]
@@ -476,11 +474,7 @@ public sealed class QueueActorSpec : TestKit
         delivery.ExpectMsg<DeliverRecipients>();
         queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Bounced, "5.1.1", "mx[192.0.2.1]:25", "550"), delivery);
         bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
-        AwaitAssert(() =>
-        {
-            queue.Tell(ListMessages.Instance);
-            Assert.Empty(ExpectMsg<QueueListing>().Messages);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        AwaitEmptyQueue(queue);
     }
 
     [Fact]
@@ -540,11 +534,7 @@ public sealed class QueueActorSpec : TestKit
 
         queue.Tell(new DeliveryOutcome(request.Envelope.QueueId, 0, DeliveryResult.Delivered, "2.0.0", "mx.remote.test[192.0.2.1]:25", "250 2.0.0 Ok"), delivery);
 
-        AwaitAssert(() =>
-        {
-            queue.Tell(ListMessages.Instance);
-            Assert.Empty(ExpectMsg<QueueListing>().Messages);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        AwaitEmptyQueue(queue);
         bounces.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
